@@ -1,0 +1,26 @@
+import { defineOp } from '../graph/op.js';
+import { sameShape } from './shapes.js';
+
+/** Y = A − B elementwise. Backward: dA += dY, dB −= dY. Keeps from forward: nothing. */
+export const subtract = defineOp({
+  name: 'subtract',
+  arity: 2,
+  outputShape: (inputs) => sameShape('subtract', inputs),
+
+  forward(node) {
+    const a = node.inputs[0].value;
+    const b = node.inputs[1].value;
+    const y = node.value;
+    for (let i = 0; i < y.length; i++) y[i] = a[i] - b[i];
+  },
+
+  backward(node, kernels) {
+    const [a, b] = node.inputs;
+    const dy = node.grad!;
+    if (a.grad) kernels.accumulate(dy, a.grad);
+    if (b.grad) {
+      const db = b.grad;
+      for (let i = 0; i < dy.length; i++) db[i] -= dy[i];
+    }
+  },
+});

@@ -1,0 +1,38 @@
+import type { BestSoFar } from './checkpoint.js';
+
+export interface MonitorOptions {
+  readonly patience: number;
+  readonly minDelta: number;
+  readonly keepParameters: boolean;
+}
+
+/**
+ * Tracks the best epoch by the monitored cost and decides early stops the way TF.js's
+ * EarlyStopping callback does: an epoch improves when value − minDelta < best; otherwise the
+ * wait grows, and training stops once it reaches `patience`.
+ */
+export class BestEpochTracker {
+  private best: BestSoFar | null;
+
+  constructor(private readonly options: MonitorOptions, restored: BestSoFar | null) {
+    this.best = restored;
+  }
+
+  get current(): BestSoFar | null {
+    return this.best;
+  }
+
+  /** Records an epoch; returns true when early stopping should end training after it. */
+  record(epoch: number, value: number, cost: number, parameters: readonly Float64Array[]): boolean {
+    const improved = this.best === null || value - this.options.minDelta < this.best.value;
+    if (improved) {
+      this.best = {
+        value, epoch, cost, wait: 0,
+        parameters: this.options.keepParameters ? parameters.map((block) => block.slice()) : null,
+      };
+      return false;
+    }
+    this.best = { ...this.best!, wait: this.best!.wait + 1 };
+    return this.best.wait >= this.options.patience;
+  }
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Worker-thread and end-to-end suites start real servers; two cores run two files at once.
+    maxWorkers: 2,
+  },
+});
