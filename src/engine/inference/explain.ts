@@ -1,3 +1,4 @@
+import { ShapeMismatchError } from '../errors.js';
 import { Graph } from '../graph/graph.js';
 import { defaultKernels, type Kernels } from '../kernels/index.js';
 import { matrixToRows, type Matrix } from '../matrix.js';
@@ -38,6 +39,13 @@ export function explainGradients(request: ExplainRequest, kernels: Kernels = def
   const { definition, layers, inputs, targets } = request;
   validateNetwork(definition);
   checkParameterShapes(definition, layers);
+  // Checked here and not only by splitData: without targets nothing else would, and inputs of
+  // the wrong width would be read silently as other rows (3 × 1 inputs to a 3-input network as
+  // one full row followed by rows of zeros).
+  if (inputs.cols !== definition.inputSize) {
+    throw new ShapeMismatchError('inputs', [[inputs.rows, inputs.cols], [inputs.rows, definition.inputSize]],
+      `the network takes ${definition.inputSize} inputs per row`);
+  }
   if (targets) splitData(definition, { inputs, targets }, 0);
 
   const graph = new Graph(kernels);

@@ -93,9 +93,11 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
     throw new InvalidArgumentError('checkpoint', 'not a checkpoint of this engine version');
   }
 
-  // Copy into a fresh aligned buffer: the source may sit at any byte offset.
+  // Copy into a fresh aligned buffer: the source may sit at any byte offset. Not with
+  // bytes.slice(): on a Node Buffer (what a database or file read returns) slice is a view into
+  // the shared pool, so .buffer would be the whole pool and the floats would be read from byte 0.
   const floatsAt = align8(4 + headerLength);
-  const floats = new Float64Array(bytes.slice(floatsAt).buffer);
+  const floats = new Float64Array(new Uint8Array(bytes.subarray(floatsAt)).buffer);
   let offset = 0;
   const take = (lengths: number[]): Float64Array[] => lengths.map((length) => {
     const block = floats.slice(offset, offset + length);

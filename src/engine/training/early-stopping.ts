@@ -8,8 +8,9 @@ export interface MonitorOptions {
 
 /**
  * Tracks the best epoch by the monitored cost and decides early stops the way TF.js's
- * EarlyStopping callback does: an epoch improves when value − minDelta < best; otherwise the
- * wait grows, and training stops once it reaches `patience`.
+ * EarlyStopping callback does: an epoch improves when value + minDelta < best, i.e. when it
+ * lowers the cost by more than minDelta; otherwise the wait grows, and training stops once it
+ * reaches `patience`.
  */
 export class BestEpochTracker {
   private best: BestSoFar | null;
@@ -24,7 +25,10 @@ export class BestEpochTracker {
 
   /** Records an epoch; returns true when early stopping should end training after it. */
   record(epoch: number, value: number, cost: number, parameters: readonly Float64Array[]): boolean {
-    const improved = this.best === null || value - this.options.minDelta < this.best.value;
+    // TF.js negates minDelta for a monitor that must fall and tests current − minDelta < best,
+    // which is current + |minDelta| < best. Subtracting it instead would count an epoch up to
+    // minDelta worse than the best as an improvement, so a plateau would never stop.
+    const improved = this.best === null || value + this.options.minDelta < this.best.value;
     if (improved) {
       this.best = {
         value, epoch, cost, wait: 0,

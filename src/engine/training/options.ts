@@ -73,6 +73,9 @@ export function resolveTrainingOptions(options: TrainingOptions): ResolvedTraini
     throw new InvalidArgumentError('earlyStopping.monitor', 'validationCost needs a validationSplit above 0');
   }
   if (earlyStopping) requireInteger('earlyStopping.patience', earlyStopping.patience, 0);
+  if (earlyStopping && !(earlyStopping.minDelta >= 0 && Number.isFinite(earlyStopping.minDelta))) {
+    throw new InvalidArgumentError('earlyStopping.minDelta', 'must be a finite number ≥ 0');
+  }
 
   return {
     epochs: options.epochs,

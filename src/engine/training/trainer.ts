@@ -135,6 +135,11 @@ export class Trainer {
     if (init.checkpoint) this.restore(init.checkpoint);
   }
 
+  /** The best epoch so far by the monitored cost, or null before the first epoch. */
+  get bestEpoch(): number | null {
+    return this.tracker.current?.epoch ?? null;
+  }
+
   /** The state at the last epoch boundary, complete enough to resume bit-identically. */
   checkpoint(): TrainingCheckpoint {
     const boundary = this.boundary;

@@ -1,0 +1,375 @@
+import { MessageChannel } from 'node:worker_threads';
+import type { Logger } from '../logger.js';
+import { toError } from '../errors.js';
+import type { HistoryItem, JobRecord, StoredCheckpoint } from '../storage/records.js';
+import type { ClaimedJob, Store } from '../storage/store.js';
+import {
+  CONTROL, TrainOutcomeSchema, WorkerMessageSchema, type TrainOutcome, type TrainTask,
+} from '../../workers/protocol.js';
+import type { JobEvents } from './job-events.js';
+import type { OwnerIdentity } from './owner.js';
+import type { WorkerPool } from './worker-pool.js';
+
+export interface DispatcherOptions {
+  readonly store: Store;
+  readonly pool: WorkerPool;
+  readonly events: JobEvents;
+  readonly logger: Logger;
+  readonly owner: OwnerIdentity;
+  readonly leaseMs: number;
+  readonly maxAttempts: number;
+  readonly checkpointEveryEpochs: number;
+  readonly checkpointEveryMs: number;
+  /** How often to look for runnable jobs that no local event announced (other processes). */
+  readonly pollMs?: number;
+  /** How long epoch reports may wait in memory before they are written. */
+  readonly flushMs?: number;
+  readonly now?: () => number;
+}
+
+/** A job this process is training right now. */
+interface RunningJob {
+  readonly job: JobRecord;
+  readonly attempt: number;
+  readonly control: Int32Array;
+  readonly logger: Logger;
+  readonly startedAt: number;
+  pending: HistoryItem[];
+  pendingCheckpoint: StoredCheckpoint | null;
+  lastEpoch: number;
+  lastCost: number | null;
+  lastValidationCost: number | null;
+  bestEpoch: number | null;
+  flushTimer: NodeJS.Timeout | null;
+  /** Writes of this job, chained so that they commit in order. */
+  writes: Promise<void>;
+  /** Set when another process took the job: nothing more may be written for this attempt. */
+  lost: boolean;
+  suspending: boolean;
+}
+
+/**
+ * The main thread's side of the queue: claims runnable jobs in submission order while the pool
+ * has free threads, runs each on a worker, writes its epoch reports in batched transactions as
+ * they arrive, keeps its lease alive, and records how it ended. Only this class (on the main
+ * thread) writes a running job's rows.
+ */
+export class Dispatcher {
+  private readonly running = new Map<string, RunningJob>();
+  private readonly finished = new Set<Promise<void>>();
+  private readonly pollMs: number;
+  private readonly flushMs: number;
+  private readonly now: () => number;
+  private claiming: Promise<void> | null = null;
+  private wakeAgain = false;
+  private stopping = false;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.pollMs = options.pollMs ?? 1000;
+    this.flushMs = options.flushMs ?? 200;
+    this.now = options.now ?? Date.now;
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  isRunningHere(jobId: string): boolean {
+    return this.running.has(jobId);
+  }
+
+  start(): void {
+    const heartbeatMs = Math.min(this.options.leaseMs / 3, 1000);
+    this.timers.push(setInterval(() => this.wake(), this.pollMs).unref());
+    this.timers.push(setInterval(() => void this.heartbeat(), heartbeatMs).unref());
+    this.wake();
+  }
+
+  /** Claims runnable jobs until the pool is full or none is left; safe to call any time. */
+  wake(): void {
+    if (this.stopping) return;
+    if (this.claiming) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.claiming = this.claimWhileCapacity().finally(() => {
+      this.claiming = null;
+      if (this.wakeAgain) {
+        this.wakeAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Stops a job running here at its next step; it ends cancelled with its last epoch's weights. */
+  cancel(jobId: string): void {
+    const running = this.running.get(jobId);
+    if (running) Atomics.store(running.control, 0, CONTROL.CANCEL);
+  }
+
+  /**
+   * Graceful stop: claims nothing more, asks every running job to suspend at its next step
+   * (it checkpoints its last finished epoch and goes back to the queue), and waits up to
+   * `timeoutMs`. Jobs still running then are put back in the queue from their newest stored
+   * checkpoint before the pool is torn down.
+   */
+  async shutdown(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.claiming;
+
+    for (const running of this.running.values()) {
+      running.suspending = true;
+      Atomics.store(running.control, 0, CONTROL.SUSPEND);
+    }
+    const settled = Promise.allSettled([...this.finished]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      settled.then(() => false),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), timeoutMs); }),
+    ]);
+    clearTimeout(timer);
+
+    if (timedOut) {
+      for (const running of this.running.values()) {
+        running.lost = true;
+        running.logger.warn('job did not suspend in time; requeued from its newest checkpoint');
+        await this.options.store.jobs.release(running.job.id, running.attempt, {
+          countFailure: false, maxAttempts: this.options.maxAttempts, checkpoint: null,
+          failure: { code: 'WORKER_CRASHED', message: 'shutdown' }, finishedAt: new Date().toISOString(),
+        }).catch((error) => running.logger.error({ err: error }, 'could not requeue job at shutdown'));
+      }
+    }
+  }
+
+  private async claimWhileCapacity(): Promise<void> {
+    const { store, pool, owner, leaseMs, maxAttempts } = this.options;
+    while (!this.stopping && this.running.size < pool.size) {
+      let claimed: ClaimedJob | null;
+      try {
+        claimed = await store.jobs.claimNext({ owner: owner.id, now: this.now(), leaseMs, maxAttempts,
+          startedAt: new Date().toISOString() });
+      } catch (error) {
+        this.options.logger.error({ err: toError(error) }, 'could not claim a job');
+        return;
+      }
+      if (!claimed) return;
+      this.launch(claimed);
+    }
+  }
+
+  private launch(claimed: ClaimedJob): void {
+    const { job, dataset } = claimed;
+    const attempt = job.attempts;
+    const logger = this.options.logger.child({ jobId: job.id, attempt });
+    const controlBuffer = new SharedArrayBuffer(4);
+    const running: RunningJob = {
+      job, attempt, logger, control: new Int32Array(controlBuffer), startedAt: this.now(),
+      pending: [], pendingCheckpoint: null, lastEpoch: claimed.checkpoint?.epoch ?? 0,
+      lastCost: job.cost, lastValidationCost: job.validationCost, bestEpoch: job.bestEpoch,
+      flushTimer: null, writes: Promise.resolve(), lost: false, suspending: false,
+    };
+    if (job.cancelRequested) Atomics.store(running.control, 0, CONTROL.CANCEL);
+    this.running.set(job.id, running);
+    this.options.events.emit('status', job);
+    logger.info({ epochs: job.epochs, resumeFromEpoch: claimed.checkpoint?.epoch ?? 0 }, 'job started');
+
+    const channel = new MessageChannel();
+    const ended = new Promise<void>((resolve) => {
+      channel.port1.on('message', (message: unknown) => {
+        const parsed = WorkerMessageSchema.safeParse(message);
+        if (!parsed.success) {
+          logger.error({ issues: parsed.error.issues.slice(0, 3) }, 'invalid message from worker ignored');
+          return;
+        }
+        if (parsed.data.type === 'end') resolve();
+        else this.receiveProgress(running, parsed.data.reports, parsed.data.bestEpoch, parsed.data.checkpoint);
+      });
+      channel.port1.on('close', () => resolve());
+    });
+
+    const task: TrainTask = {
+      jobId: job.id,
+      attempt,
+      network: job.network,
+      training: toEngineOptions(job),
+      dataset,
+      initialLayers: claimed.initialModel,
+      checkpoint: claimed.checkpoint?.state ?? null,
+      control: controlBuffer,
+      port: channel.port2,
+      checkpointEveryEpochs: this.options.checkpointEveryEpochs,
+      checkpointEveryMs: this.options.checkpointEveryMs,
+      reportEveryMs: 50,
+    };
+    const transfer = [dataset.inputs.buffer as ArrayBuffer, dataset.targets.buffer as ArrayBuffer, channel.port2];
+
+    const done = this.options.pool.run(task, transfer)
+      .then(
+        async (outcome) => {
+          await withTimeout(ended, 2000);
+          await this.complete(running, outcome);
+        },
+        async (error: unknown) => {
+          await withTimeout(ended, 100);
+          await this.crashed(running, toError(error));
+        },
+      )
+      .catch((error) => logger.error({ err: toError(error) }, 'could not record the end of a job'))
+      .finally(() => {
+        channel.port1.close();
+        this.running.delete(job.id);
+        this.finished.delete(done);
+        this.wake();
+      });
+    this.finished.add(done);
+  }
+
+  private receiveProgress(running: RunningJob, reports: HistoryItem[], bestEpoch: number | null,
+    checkpoint: StoredCheckpoint | null): void {
+    if (reports.length > 0) {
+      const last = reports[reports.length - 1];
+      running.pending.push(...reports);
+      running.lastEpoch = last.epoch;
+      running.lastCost = last.cost;
+      running.lastValidationCost = last.validationCost ?? null;
+      this.options.events.emit('epochs', running.job.id, reports);
+      if (running.logger.isLevelEnabled('debug')) {
+        for (const report of reports) running.logger.debug({ epoch: report.epoch, cost: report.cost }, 'epoch');
+      }
+    }
+    running.bestEpoch = bestEpoch;
+    if (checkpoint) running.pendingCheckpoint = checkpoint;
+
+    // A checkpoint is written at once, together with the history up to it; plain reports wait
+    // up to flushMs so that a fast job costs a few transactions per second, not one per epoch.
+    if (checkpoint) void this.flush(running);
+    else running.flushTimer ??= setTimeout(() => void this.flush(running), this.flushMs);
+  }
+
+  /** Writes buffered reports (and a checkpoint) in one fenced transaction, after earlier writes. */
+  private flush(running: RunningJob): Promise<void> {
+    if (running.flushTimer) clearTimeout(running.flushTimer);
+    running.flushTimer = null;
+    const items = running.pending;
+    const checkpoint = running.pendingCheckpoint;
+    running.pending = [];
+    running.pendingCheckpoint = null;
+    if (running.lost || (items.length === 0 && !checkpoint)) return running.writes;
+
+    running.writes = running.writes.then(async () => {
+      const held = await this.options.store.jobs.recordProgress(running.job.id, running.attempt, {
+        items, epoch: running.lastEpoch, cost: running.lastCost, validationCost: running.lastValidationCost,
+        bestEpoch: running.bestEpoch, checkpoint,
+      }).catch((error) => {
+        running.logger.error({ err: toError(error) }, 'could not record progress');
+        return true;
+      });
+      if (!held) this.loseLease(running);
+    });
+    return running.writes;
+  }
+
+  private loseLease(running: RunningJob): void {
+    if (running.lost) return;
+    running.lost = true;
+    running.logger.warn('lease lost to another process; abandoning this attempt');
+    Atomics.store(running.control, 0, CONTROL.CANCEL);
+  }
+
+  private async complete(running: RunningJob, raw: unknown): Promise<void> {
+    await this.flush(running);
+    if (running.lost) return;
+    const { store, events, maxAttempts } = this.options;
+    const parsed = TrainOutcomeSchema.safeParse(raw);
+    if (!parsed.success) {
+      await this.crashed(running, new Error(`worker returned an invalid outcome: ${parsed.error.issues[0]?.message}`));
+      return;
+    }
+    const outcome: TrainOutcome = parsed.data;
+    const finishedAt = new Date().toISOString();
+    const durationMs = this.now() - running.startedAt;
+
+    if (outcome.type === 'failure') {
+      await store.jobs.finish(running.job.id, running.attempt, {
+        status: 'failed', stopReason: null, error: { code: outcome.code, message: outcome.message },
+        model: null, lastEpoch: running.lastEpoch, bestEpoch: running.bestEpoch, finishedAt,
+      });
+      running.logger.info({ status: 'failed', code: outcome.code, durationMs }, 'job finished');
+    } else if (outcome.stopReason === 'suspended') {
+      await store.jobs.release(running.job.id, running.attempt, {
+        countFailure: false, maxAttempts, checkpoint: outcome.checkpoint,
+        failure: { code: 'WORKER_CRASHED', message: 'suspended' }, finishedAt,
+      });
+      running.logger.info({ epoch: outcome.checkpoint.epoch, durationMs }, 'job suspended and requeued');
+    } else {
+      const status = outcome.stopReason === 'cancelled' ? 'cancelled' : 'succeeded';
+      await store.jobs.finish(running.job.id, running.attempt, {
+        status, stopReason: outcome.stopReason, error: null,
+        model: { epoch: outcome.epoch, cost: outcome.cost, layers: outcome.layers },
+        lastEpoch: outcome.checkpoint.epoch, bestEpoch: outcome.bestEpoch, finishedAt,
+      });
+      running.logger.info({ status, stopReason: outcome.stopReason, epoch: outcome.epoch, durationMs },
+        'job finished');
+    }
+    const after = await store.jobs.getById(running.job.id);
+    if (after) events.emit('status', after);
+  }
+
+  private async crashed(running: RunningJob, error: Error): Promise<void> {
+    await this.flush(running);
+    if (running.lost) return;
+    const { store, events, maxAttempts } = this.options;
+    const status = await store.jobs.release(running.job.id, running.attempt, {
+      countFailure: true, maxAttempts, checkpoint: null,
+      failure: { code: 'WORKER_CRASHED', message: `the training worker crashed: ${error.message}` },
+      finishedAt: new Date().toISOString(),
+    });
+    running.logger.error({ err: error, status }, 'training worker crashed');
+    const after = await store.jobs.getById(running.job.id);
+    if (after) events.emit('status', after);
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.running.size === 0) return;
+    const leases = [...this.running.values()].map((running) => ({ id: running.job.id, attempt: running.attempt }));
+    try {
+      const { held, lost } = await this.options.store.jobs.renewLeases(this.options.owner.id, leases,
+        this.now() + this.options.leaseMs);
+      for (const id of lost) {
+        const running = this.running.get(id);
+        if (running) this.loseLease(running);
+      }
+      for (const lease of held) {
+        if (lease.cancelRequested) this.cancel(lease.id);
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: toError(error) }, 'could not renew leases');
+    }
+  }
+}
+
+/** The engine's options from a stored job: the resolved options minus service-only fields. */
+function toEngineOptions(job: JobRecord): TrainTask['training'] {
+  const { training } = job;
+  return {
+    epochs: training.epochs,
+    batchSize: training.batchSize ?? undefined,
+    optimizer: training.optimizer,
+    seed: training.seed,
+    shuffle: training.shuffle,
+    validationSplit: training.validationSplit,
+    earlyStopping: training.earlyStopping ?? undefined,
+    targetCost: training.targetCost ?? undefined,
+    l2: training.l2,
+    timeLimitSeconds: training.timeLimitSeconds ?? undefined,
+  };
+}
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })])
+    .finally(() => clearTimeout(timer));
+}

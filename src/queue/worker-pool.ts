@@ -1,0 +1,59 @@
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { TrainOutcome, TrainTask } from '../../workers/protocol.js';
+
+/** The training threads: a piscina pool that runs one job per thread at a time. */
+export interface WorkerPool {
+  readonly size: number;
+  run(task: TrainTask, transferList: Transferable[]): Promise<unknown>;
+  /** Threads currently running a task. */
+  busy(): number;
+  isUsable(): boolean;
+  destroy(): Promise<void>;
+}
+
+type Transferable = ArrayBuffer | import('node:worker_threads').MessagePort;
+
+/**
+ * The worker entry point next to this module's own build: workers/train-job.js when running
+ * from dist/, workers/train-job.ts (loaded through tsx) when running from source under tsx or
+ * vitest.
+ */
+export function defaultWorkerFile(): { filename: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const filename = fileURLToPath(new URL(`../../workers/train-job.${fromSource ? 'ts' : 'js'}`, import.meta.url));
+  return { filename, execArgv: fromSource ? [...process.execArgv, '--import', 'tsx'] : [...process.execArgv] };
+}
+
+export function createWorkerPool(size: number, worker = defaultWorkerFile()): WorkerPool {
+  const pool = new Piscina({
+    filename: worker.filename,
+    execArgv: worker.execArgv,
+    minThreads: size,
+    maxThreads: size,
+    concurrentTasksPerWorker: 1,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    // The dispatcher never submits more tasks than threads, so nothing should ever wait here.
+    maxQueue: size,
+  });
+  let destroyed = false;
+  let running = 0;
+
+  return {
+    size,
+    async run(task, transferList) {
+      running++;
+      try {
+        return (await pool.run(task, { transferList: transferList as never })) as TrainOutcome;
+      } finally {
+        running--;
+      }
+    },
+    busy: () => running,
+    isUsable: () => !destroyed && pool.threads.length > 0,
+    async destroy() {
+      destroyed = true;
+      await pool.destroy();
+    },
+  };
+}

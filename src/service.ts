@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './api/app.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { Dispatcher } from './queue/dispatcher.js';
+import { JobEvents } from './queue/job-events.js';
+import { currentOwner } from './queue/owner.js';
+import { recoverOrphanedJobs } from './queue/recovery.js';
+import { createWorkerPool, defaultWorkerFile } from './queue/worker-pool.js';
+import { openStore } from './storage/open-store.js';
+
+const IDEMPOTENCY_KEEP_MS = 24 * 60 * 60 * 1000;
+
+export interface Service {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly dispatcher: Dispatcher;
+  /** Graceful stop: no new requests, running jobs checkpoint and requeue, database closed. */
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  readonly logger: Logger;
+  /** A different worker entry point (tests use one that crashes). */
+  readonly workerFile?: { filename: string; execArgv: string[] };
+}
+
+/**
+ * Starts everything in order: store (migrations applied), recovery of jobs a dead process left
+ * running, the worker pool, the dispatcher, and the HTTP server.
+ */
+export async function startService(config: Config, options: ServiceOptions): Promise<Service> {
+  const { logger } = options;
+  const store = await openStore(config);
+  const events = new JobEvents();
+  const owner = currentOwner();
+
+  await recoverOrphanedJobs(store, owner, { now: Date.now(), maxAttempts: config.maxAttempts, logger });
+
+  const pool = createWorkerPool(config.workers, options.workerFile ?? defaultWorkerFile());
+  const dispatcher = new Dispatcher({
+    store, pool, events, logger, owner,
+    leaseMs: config.leaseMs,
+    maxAttempts: config.maxAttempts,
+    checkpointEveryEpochs: config.checkpointEveryEpochs,
+    checkpointEveryMs: config.checkpointEveryMs,
+  });
+
+  const app = await buildApp({ config, store, events, logger, dispatcher, isPoolUsable: () => pool.isUsable() });
+  const url = await app.listen({ port: config.port, host: config.host });
+  dispatcher.start();
+  const pruner = setInterval(() => {
+    void store.idempotency.prune(new Date(Date.now() - IDEMPOTENCY_KEEP_MS).toISOString()).catch(() => undefined);
+  }, 60 * 60 * 1000).unref();
+  logger.info({ url, workers: config.workers, database: store.kind, owner: owner.id }, 'chainrule started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    app, url, dispatcher,
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(pruner);
+        const closing = app.close();
+        await dispatcher.shutdown(config.shutdownTimeoutMs);
+        await closing;
+        await pool.destroy();
+        await store.close();
+        logger.info('chainrule stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import type {
+  EpochReport, LayerParameters, NetworkDefinition, ResolvedTrainingOptions,
+} from '../engine/index.js';
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export function isTerminal(status: JobStatus): boolean {
+  return status === 'succeeded' || status === 'failed' || status === 'cancelled';
+}
+
+export interface DatasetRecord {
+  readonly id: string;
+  readonly tenant: string;
+  readonly name: string | null;
+  readonly rows: number;
+  readonly inputSize: number;
+  readonly targetSize: number;
+  /** Hex SHA-256 of the stored values (see dataset-codec.ts). */
+  readonly sha256: string;
+  readonly createdAt: string;
+}
+
+/** A dataset's values, row-major: inputs rows × inputSize, targets rows × targetSize. */
+export interface DatasetValues {
+  readonly inputs: Float64Array;
+  readonly targets: Float64Array;
+}
+
+export interface NewDataset extends DatasetRecord, DatasetValues {}
+
+export interface NetworkRecord {
+  readonly id: string;
+  readonly tenant: string;
+  readonly definition: NetworkDefinition;
+  readonly parameterCount: number;
+  readonly createdAt: string;
+}
+
+/** Training options as stored with a job: every default resolved, the seed fixed. */
+export type StoredTraining = ResolvedTrainingOptions & {
+  /** Where a warm start came from, for display; the weights themselves are stored apart. */
+  readonly initialModel: { readonly jobId: string } | { readonly layers: 'explicit' } | null;
+};
+
+export interface JobError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type StopReason = 'epochs' | 'targetCost' | 'earlyStopping' | 'timeLimit' | 'cancelled';
+
+export interface JobRecord {
+  readonly id: string;
+  readonly tenant: string;
+  readonly status: JobStatus;
+  readonly cancelRequested: boolean;
+  readonly network: NetworkDefinition;
+  readonly networkId: string | null;
+  readonly datasetId: string;
+  readonly training: StoredTraining;
+  readonly epochs: number;
+  /** The last epoch reported. */
+  readonly epoch: number;
+  readonly cost: number | null;
+  readonly validationCost: number | null;
+  readonly bestEpoch: number | null;
+  readonly stopReason: StopReason | null;
+  readonly error: JobError | null;
+  readonly attempts: number;
+  readonly failures: number;
+  readonly leaseOwner: string | null;
+  readonly leaseExpiresAt: number | null;
+  readonly hasModel: boolean;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+}
+
+export type HistoryItem = EpochReport;
+
+export interface StoredModel {
+  readonly epoch: number;
+  readonly cost: number | null;
+  readonly layers: LayerParameters[];
+}
+
+export interface StoredCheckpoint {
+  readonly epoch: number;
+  /** encodeCheckpoint() bytes. */
+  readonly state: Uint8Array;
+}
+
+/** A page of a list and the cursor of the next one. */
+export interface Page<T> {
+  readonly items: T[];
+  /** The sequence number to continue after, or null at the end. */
+  readonly nextSeq: number | null;
+}

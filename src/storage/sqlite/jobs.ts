@@ -1,0 +1,394 @@
+import { QueueFullError } from '../../errors.js';
+import { decodeLayers, encodeLayers } from '../codec.js';
+import type {
+  HistoryItem, JobRecord, JobStatus, NewDataset, Page, StoredCheckpoint, StoredModel,
+} from '../records.js';
+import type {
+  ClaimedJob, ClaimOptions, IdempotentWrite, JobOutcome, JobStore, LeaseInfo, ListOptions, NewJob,
+  ProgressWrite,
+} from '../store.js';
+import { toPage, type SqliteDatasets } from './datasets.js';
+import type { SqliteDatabase } from './database.js';
+import type { SqliteIdempotency } from './idempotency.js';
+
+interface JobRow {
+  seq: number;
+  id: string;
+  tenant: string;
+  status: JobStatus;
+  cancel_requested: number;
+  network: string;
+  network_id: string | null;
+  dataset_id: string;
+  training: string;
+  epochs: number;
+  epoch: number;
+  cost: number | null;
+  validation_cost: number | null;
+  best_epoch: number | null;
+  stop_reason: JobRecord['stopReason'];
+  error_code: string | null;
+  error_message: string | null;
+  attempts: number;
+  failures: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  has_model: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+interface HistoryRow {
+  epoch: number;
+  cost: number;
+  validation_cost: number | null;
+  accuracy: number | null;
+  validation_accuracy: number | null;
+  gradient_norms: string;
+  elapsed_ms: number;
+}
+
+// Every column but the blobs; `has_model` says whether the model blob is there.
+const COLUMNS = `seq, id, tenant, status, cancel_requested, network, network_id, dataset_id, training,
+  epochs, epoch, cost, validation_cost, best_epoch, stop_reason, error_code, error_message, attempts,
+  failures, lease_owner, lease_expires_at, model IS NOT NULL AS has_model, created_at, started_at,
+  finished_at`;
+
+/** The jobs table and its history and checkpoints: every queue statement, each named. */
+export class SqliteJobs implements JobStore {
+  private readonly statements;
+
+  constructor(private readonly db: SqliteDatabase, private readonly datasets: SqliteDatasets,
+    private readonly idempotency: SqliteIdempotency) {
+    this.statements = prepareJobStatements(db);
+  }
+
+  async create(job: NewJob, options: { inlineDataset?: NewDataset; queueLimit: number;
+    idempotency?: IdempotentWrite<JobRecord> }): Promise<JobRecord> {
+    const { statements } = this;
+    return this.db.transaction(() => this.idempotency.claimSync(options.idempotency, () => {
+      const waiting = statements.countWaiting.get()!.count;
+      if (waiting >= options.queueLimit) {
+        throw new QueueFullError(`the queue holds ${waiting} jobs, its limit`, { headers: { 'retry-after': '30' } });
+      }
+      if (options.inlineDataset) this.datasets.insertSync(options.inlineDataset);
+      statements.insert.run({
+        id: job.id, tenant: job.tenant, network: JSON.stringify(job.network), networkId: job.networkId,
+        datasetId: job.datasetId, training: JSON.stringify(job.training),
+        initialModel: job.initialModel ? encodeLayers(job.initialModel) : null,
+        epochs: job.training.epochs, createdAt: job.createdAt,
+      });
+      return fromRow(statements.byIdAnyTenant.get({ id: job.id })!);
+    })).immediate();
+  }
+
+  async get(tenant: string, id: string): Promise<JobRecord | null> {
+    const row = this.statements.byId.get({ tenant, id });
+    return row ? fromRow(row) : null;
+  }
+
+  async getById(id: string): Promise<JobRecord | null> {
+    const row = this.statements.byIdAnyTenant.get({ id });
+    return row ? fromRow(row) : null;
+  }
+
+  async list(tenant: string, options: ListOptions): Promise<Page<JobRecord>> {
+    const parameters = { tenant, before: options.beforeSeq ?? Number.MAX_SAFE_INTEGER, limit: options.limit + 1 };
+    const rows = options.status
+      ? this.statements.pageByStatus.all({ ...parameters, status: options.status })
+      : this.statements.page.all(parameters);
+    return toPage(rows, options.limit, fromRow);
+  }
+
+  async countWaiting(): Promise<number> {
+    return this.statements.countWaiting.get()!.count;
+  }
+
+  async claimNext(options: ClaimOptions): Promise<ClaimedJob | null> {
+    const { statements } = this;
+    const claimed = this.db.transaction(() => {
+      for (;;) {
+        const expired = statements.nextExpired.get({ now: options.now });
+        const candidate = expired ?? statements.nextQueued.get();
+        if (!candidate) return null;
+
+        // An expired lease means the owner died mid-attempt: that attempt counts as a failure.
+        if (expired && expired.failures + 1 >= options.maxAttempts) {
+          statements.failExpired.run({ id: expired.id, attempts: expired.attempts, finishedAt: options.startedAt,
+            message: `the job's runner stopped responding ${expired.failures + 1} times` });
+          continue;
+        }
+        statements.claim.run({ id: candidate.id, owner: options.owner, expires: options.now + options.leaseMs,
+          startedAt: options.startedAt, failed: expired ? 1 : 0 });
+        return fromRow(statements.byIdAnyTenant.get({ id: candidate.id })!);
+      }
+    }).immediate();
+    if (!claimed) return null;
+
+    // Reads after the claim commits: a queued or running job's dataset cannot be deleted.
+    const values = await this.datasets.values(claimed.datasetId);
+    if (!values) throw new Error(`dataset ${claimed.datasetId} of job ${claimed.id} is missing`);
+    const meta = statements.datasetShape.get({ id: claimed.datasetId })!;
+    const initial = statements.initialModel.get({ id: claimed.id });
+    return {
+      job: claimed,
+      dataset: { ...values, rows: meta.rows, inputSize: meta.input_size, targetSize: meta.target_size },
+      checkpoint: await this.latestCheckpoint(claimed.id),
+      initialModel: initial?.initial_model ? decodeLayers(initial.initial_model) : null,
+    };
+  }
+
+  async renewLeases(owner: string, leases: readonly { id: string; attempt: number }[],
+    expiresAt: number): Promise<{ held: LeaseInfo[]; lost: string[] }> {
+    const { statements } = this;
+    return this.db.transaction(() => {
+      const held: LeaseInfo[] = [];
+      const lost: string[] = [];
+      for (const lease of leases) {
+        const renewed = statements.renew.run({ id: lease.id, attempt: lease.attempt, owner, expiresAt }).changes > 0;
+        if (!renewed) {
+          lost.push(lease.id);
+          continue;
+        }
+        held.push(toLease(statements.lease.get({ id: lease.id })!));
+      }
+      return { held, lost };
+    }).immediate();
+  }
+
+  async recordProgress(id: string, attempt: number, progress: ProgressWrite): Promise<boolean> {
+    const { statements } = this;
+    return this.db.transaction(() => {
+      const fenced = statements.progress.run({ id, attempt, epoch: progress.epoch, cost: progress.cost,
+        validationCost: progress.validationCost, bestEpoch: progress.bestEpoch }).changes === 0;
+      if (fenced) return false;
+      for (const item of progress.items) statements.upsertHistory.run(historyParameters(id, item));
+      if (progress.checkpoint) this.saveCheckpoint(id, progress.checkpoint);
+      return true;
+    }).immediate();
+  }
+
+  async finish(id: string, attempt: number, outcome: JobOutcome): Promise<boolean> {
+    const { statements } = this;
+    return this.db.transaction(() => {
+      const fenced = statements.finish.run({
+        id, attempt, status: outcome.status, stopReason: outcome.stopReason,
+        errorCode: outcome.error?.code ?? null, errorMessage: outcome.error?.message ?? null,
+        model: outcome.model ? encodeLayers(outcome.model.layers) : null,
+        modelEpoch: outcome.model?.epoch ?? null, modelCost: outcome.model?.cost ?? null,
+        epoch: outcome.lastEpoch, bestEpoch: outcome.bestEpoch, finishedAt: outcome.finishedAt,
+      }).changes === 0;
+      if (fenced) return false;
+      statements.trimHistory.run({ id, epoch: outcome.lastEpoch });
+      statements.deleteCheckpoint.run({ id });
+      return true;
+    }).immediate();
+  }
+
+  async release(id: string, attempt: number, options: { countFailure: boolean; maxAttempts: number;
+    checkpoint: StoredCheckpoint | null; failure: { code: string; message: string };
+    finishedAt: string }): Promise<JobStatus | null> {
+    const { statements } = this;
+    return this.db.transaction(() => {
+      const row = statements.lease.get({ id });
+      if (!row || row.attempts !== attempt) return null;
+      const failures = row.failures + (options.countFailure ? 1 : 0);
+      if (options.checkpoint) this.saveCheckpoint(id, options.checkpoint);
+
+      if (failures >= options.maxAttempts) {
+        statements.failRunning.run({ id, attempt, failures, code: options.failure.code,
+          message: options.failure.message, finishedAt: options.finishedAt });
+        return 'failed';
+      }
+      const changed = statements.requeue.run({ id, attempt, failures }).changes;
+      return changed > 0 ? 'queued' : null;
+    }).immediate();
+  }
+
+  async requestCancel(tenant: string, id: string, finishedAt: string): Promise<JobRecord | null> {
+    const { statements } = this;
+    return this.db.transaction(() => {
+      const row = statements.byId.get({ tenant, id });
+      if (!row) return null;
+      if (row.status === 'queued') statements.cancelQueued.run({ id, finishedAt });
+      else if (row.status === 'running') statements.flagCancel.run({ id });
+      return fromRow(statements.byId.get({ tenant, id })!);
+    }).immediate();
+  }
+
+  async runningLeases(): Promise<LeaseInfo[]> {
+    return this.statements.runningLeases.all().map(toLease);
+  }
+
+  async history(id: string, afterEpoch: number, limit: number): Promise<HistoryItem[]> {
+    return this.statements.history.all({ id, after: afterEpoch, limit }).map(fromHistoryRow);
+  }
+
+  async model(id: string): Promise<StoredModel | null> {
+    const row = this.statements.model.get({ id });
+    if (!row?.model) return null;
+    return { epoch: row.model_epoch!, cost: row.model_cost, layers: decodeLayers(row.model) };
+  }
+
+  async latestCheckpoint(id: string): Promise<StoredCheckpoint | null> {
+    const row = this.statements.checkpoint.get({ id });
+    return row ? { epoch: row.epoch, state: new Uint8Array(row.state) } : null;
+  }
+
+  private saveCheckpoint(id: string, checkpoint: StoredCheckpoint): void {
+    this.statements.upsertCheckpoint.run({ id, epoch: checkpoint.epoch, state: Buffer.from(checkpoint.state),
+      createdAt: new Date().toISOString() });
+  }
+}
+
+function prepareJobStatements(db: SqliteDatabase) {
+  return {
+    insert: db.prepare(
+      `INSERT INTO jobs (id, tenant, status, network, network_id, dataset_id, training, initial_model,
+         epochs, created_at)
+       VALUES (@id, @tenant, 'queued', @network, @networkId, @datasetId, @training, @initialModel,
+         @epochs, @createdAt)`),
+    byId: db.prepare<{ tenant: string; id: string }, JobRow>(
+      `SELECT ${COLUMNS} FROM jobs WHERE id = @id AND tenant = @tenant`),
+    byIdAnyTenant: db.prepare<{ id: string }, JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE id = @id`),
+    page: db.prepare<{ tenant: string; before: number; limit: number }, JobRow>(
+      `SELECT ${COLUMNS} FROM jobs WHERE tenant = @tenant AND seq < @before ORDER BY seq DESC LIMIT @limit`),
+    pageByStatus: db.prepare<{ tenant: string; status: string; before: number; limit: number }, JobRow>(
+      `SELECT ${COLUMNS} FROM jobs WHERE tenant = @tenant AND status = @status AND seq < @before
+        ORDER BY seq DESC LIMIT @limit`),
+    countWaiting: db.prepare<[], { count: number }>(
+      `SELECT count(*) AS count FROM jobs WHERE status = 'queued'`),
+
+    /** The oldest running job whose lease ran out: its owner is presumed dead. */
+    nextExpired: db.prepare<{ now: number }, { id: string; attempts: number; failures: number }>(
+      `SELECT id, attempts, failures FROM jobs WHERE status = 'running' AND lease_expires_at < @now
+        ORDER BY seq LIMIT 1`),
+    /** The oldest queued job: jobs are claimed in submission order. */
+    nextQueued: db.prepare<[], { id: string }>(
+      `SELECT id FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1`),
+    claim: db.prepare(
+      `UPDATE jobs SET status = 'running', attempts = attempts + 1, failures = failures + @failed,
+         lease_owner = @owner, lease_expires_at = @expires, started_at = COALESCE(started_at, @startedAt)
+       WHERE id = @id`),
+    failExpired: db.prepare(
+      `UPDATE jobs SET status = 'failed', failures = failures + 1, error_code = 'WORKER_CRASHED',
+         error_message = @message, lease_owner = NULL, lease_expires_at = NULL, finished_at = @finishedAt
+       WHERE id = @id AND attempts = @attempts AND status = 'running'`),
+    datasetShape: db.prepare<{ id: string }, { rows: number; input_size: number; target_size: number }>(
+      'SELECT rows, input_size, target_size FROM datasets WHERE id = @id'),
+    initialModel: db.prepare<{ id: string }, { initial_model: Buffer | null }>(
+      'SELECT initial_model FROM jobs WHERE id = @id'),
+
+    renew: db.prepare(
+      `UPDATE jobs SET lease_expires_at = @expiresAt
+       WHERE id = @id AND attempts = @attempt AND lease_owner = @owner AND status = 'running'`),
+    lease: db.prepare<{ id: string }, LeaseRow>(
+      `SELECT id, attempts, failures, lease_owner, lease_expires_at, cancel_requested FROM jobs WHERE id = @id`),
+    runningLeases: db.prepare<[], LeaseRow>(
+      `SELECT id, attempts, failures, lease_owner, lease_expires_at, cancel_requested FROM jobs
+        WHERE status = 'running' ORDER BY seq`),
+
+    progress: db.prepare(
+      `UPDATE jobs SET epoch = @epoch, cost = @cost, validation_cost = @validationCost, best_epoch = @bestEpoch
+       WHERE id = @id AND attempts = @attempt AND status = 'running'`),
+    upsertHistory: db.prepare(
+      `INSERT OR REPLACE INTO job_history (job_id, epoch, cost, validation_cost, accuracy, validation_accuracy,
+         gradient_norms, elapsed_ms)
+       VALUES (@id, @epoch, @cost, @validationCost, @accuracy, @validationAccuracy, @gradientNorms, @elapsedMs)`),
+    upsertCheckpoint: db.prepare(
+      `INSERT INTO job_checkpoints (job_id, epoch, state, created_at) VALUES (@id, @epoch, @state, @createdAt)
+       ON CONFLICT (job_id) DO UPDATE SET epoch = excluded.epoch, state = excluded.state,
+         created_at = excluded.created_at`),
+    checkpoint: db.prepare<{ id: string }, { epoch: number; state: Buffer }>(
+      'SELECT epoch, state FROM job_checkpoints WHERE job_id = @id'),
+    deleteCheckpoint: db.prepare('DELETE FROM job_checkpoints WHERE job_id = @id'),
+
+    finish: db.prepare(
+      `UPDATE jobs SET status = @status, stop_reason = @stopReason, error_code = @errorCode,
+         error_message = @errorMessage, model = @model, model_epoch = @modelEpoch, model_cost = @modelCost,
+         epoch = @epoch, best_epoch = COALESCE(@bestEpoch, best_epoch), finished_at = @finishedAt,
+         lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = @id AND attempts = @attempt AND status = 'running'`),
+    trimHistory: db.prepare('DELETE FROM job_history WHERE job_id = @id AND epoch > @epoch'),
+    requeue: db.prepare(
+      `UPDATE jobs SET status = 'queued', failures = @failures, lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = @id AND attempts = @attempt AND status = 'running'`),
+    failRunning: db.prepare(
+      `UPDATE jobs SET status = 'failed', failures = @failures, error_code = @code, error_message = @message,
+         lease_owner = NULL, lease_expires_at = NULL, finished_at = @finishedAt
+       WHERE id = @id AND attempts = @attempt AND status = 'running'`),
+    cancelQueued: db.prepare(
+      `UPDATE jobs SET status = 'cancelled', cancel_requested = 1, stop_reason = 'cancelled',
+         finished_at = @finishedAt
+       WHERE id = @id AND status = 'queued'`),
+    flagCancel: db.prepare(`UPDATE jobs SET cancel_requested = 1 WHERE id = @id AND status = 'running'`),
+
+    history: db.prepare<{ id: string; after: number; limit: number }, HistoryRow>(
+      `SELECT epoch, cost, validation_cost, accuracy, validation_accuracy, gradient_norms, elapsed_ms
+         FROM job_history WHERE job_id = @id AND epoch > @after ORDER BY epoch LIMIT @limit`),
+    model: db.prepare<{ id: string }, { model: Buffer | null; model_epoch: number | null; model_cost: number | null }>(
+      'SELECT model, model_epoch, model_cost FROM jobs WHERE id = @id'),
+  };
+}
+
+interface LeaseRow {
+  id: string;
+  attempts: number;
+  failures: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  cancel_requested: number;
+}
+
+function toLease(row: LeaseRow): LeaseInfo {
+  return { id: row.id, attempts: row.attempts, leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at, cancelRequested: row.cancel_requested === 1 };
+}
+
+function fromRow(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    status: row.status,
+    cancelRequested: row.cancel_requested === 1,
+    network: JSON.parse(row.network),
+    networkId: row.network_id,
+    datasetId: row.dataset_id,
+    training: JSON.parse(row.training),
+    epochs: row.epochs,
+    epoch: row.epoch,
+    cost: row.cost,
+    validationCost: row.validation_cost,
+    bestEpoch: row.best_epoch,
+    stopReason: row.stop_reason,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    attempts: row.attempts,
+    failures: row.failures,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at,
+    hasModel: row.has_model === 1,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function historyParameters(id: string, item: HistoryItem) {
+  return {
+    id, epoch: item.epoch, cost: item.cost, validationCost: item.validationCost ?? null,
+    accuracy: item.accuracy ?? null, validationAccuracy: item.validationAccuracy ?? null,
+    gradientNorms: JSON.stringify(item.gradientNorms), elapsedMs: item.elapsedMs,
+  };
+}
+
+function fromHistoryRow(row: HistoryRow): HistoryItem {
+  const item: { -readonly [K in keyof HistoryItem]: HistoryItem[K] } = {
+    epoch: row.epoch, cost: row.cost, gradientNorms: JSON.parse(row.gradient_norms), elapsedMs: row.elapsed_ms,
+  };
+  if (row.validation_cost !== null) item.validationCost = row.validation_cost;
+  if (row.accuracy !== null) item.accuracy = row.accuracy;
+  if (row.validation_accuracy !== null) item.validationAccuracy = row.validation_accuracy;
+  return item;
+}
+

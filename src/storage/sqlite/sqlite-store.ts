@@ -1,0 +1,37 @@
+import type { Store } from '../store.js';
+import { openSqlite, type SqliteDatabase } from './database.js';
+import { SqliteDatasets } from './datasets.js';
+import { SqliteIdempotency } from './idempotency.js';
+import { SqliteJobs } from './jobs.js';
+import { SqliteNetworks } from './networks.js';
+
+/** The embedded store: one better-sqlite3 connection, used only from the main thread. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly datasets: SqliteDatasets;
+  readonly networks: SqliteNetworks;
+  readonly jobs: SqliteJobs;
+  readonly idempotency: SqliteIdempotency;
+
+  private readonly probe;
+
+  constructor(readonly db: SqliteDatabase) {
+    this.probe = db.prepare('SELECT 1');
+    this.idempotency = new SqliteIdempotency(db);
+    this.datasets = new SqliteDatasets(db, this.idempotency);
+    this.networks = new SqliteNetworks(db, this.idempotency);
+    this.jobs = new SqliteJobs(db, this.datasets, this.idempotency);
+  }
+
+  static open(path: string): SqliteStore {
+    return new SqliteStore(openSqlite(path));
+  }
+
+  async ping(): Promise<void> {
+    this.probe.get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
