@@ -1,3 +1,4 @@
+import { EngineError } from '../errors.js';
 import type { Kernels } from '../kernels/index.js';
 
 /** The complete state of an optimizer: its step count and per-parameter slot buffers. */
@@ -29,13 +30,20 @@ export function copySlots(slots: readonly Float64Array[]): Float64Array[] {
   return slots.map((slot) => slot.slice());
 }
 
+/**
+ * Copies saved slots into an optimizer's own. A state saved by another optimizer or network has
+ * other slot counts or sizes; it fails with the code the trainer uses for a checkpoint that
+ * does not fit, rather than as an untyped Error.
+ */
 export function restoreSlots(target: readonly Float64Array[], source: readonly Float64Array[]): void {
   if (source.length !== target.length) {
-    throw new Error(`optimizer state has ${source.length} slots, expected ${target.length}`);
+    throw new EngineError('CHECKPOINT_MISMATCH',
+      `the optimizer state has ${source.length} slots, expected ${target.length}`);
   }
   target.forEach((slot, index) => {
     if (source[index].length !== slot.length) {
-      throw new Error(`optimizer slot ${index} has ${source[index].length} values, expected ${slot.length}`);
+      throw new EngineError('CHECKPOINT_MISMATCH',
+        `optimizer slot ${index} has ${source[index].length} values, expected ${slot.length}`);
     }
     slot.set(source[index]);
   });

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.js';
 import type { Kernels } from '../kernels/index.js';
 import { createAdagrad, type AdagradConfig } from './adagrad.js';
 import { createAdam, type AdamConfig } from './adam.js';
@@ -24,8 +25,13 @@ export const OPTIMIZER_DEFAULTS: { [N in OptimizerName]: Required<Extract<Optimi
   adagrad: { type: 'adagrad', learningRate: 0.01, initialAccumulatorValue: 0.1 },
 };
 
-/** The config with every omitted field set to its default. */
+/** The config with every omitted field set to its default; throws on an unknown type. */
 export function resolveOptimizerConfig(config: OptimizerConfig): ResolvedOptimizerConfig {
+  // The service validates first, but the engine must not fail later with a TypeError (or build
+  // no optimizer at all) when called with a type it does not know.
+  if (!(OPTIMIZERS as readonly string[]).includes(config.type)) {
+    throw new InvalidArgumentError('optimizer.type', `unknown optimizer ${config.type}`);
+  }
   const defaults = OPTIMIZER_DEFAULTS[config.type];
   const resolved: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(config)) if (value !== undefined) resolved[key] = value;

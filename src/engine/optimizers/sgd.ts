@@ -1,4 +1,4 @@
-import type { OptimizerFactory } from './optimizer.js';
+import { restoreSlots, type OptimizerFactory } from './optimizer.js';
 
 export interface SgdConfig {
   readonly type: 'sgd';
@@ -17,6 +17,8 @@ export const createSgd: OptimizerFactory<SgdConfig> = (config, _sizes, kernels) 
     },
     state: () => ({ iterations, slots: [] }),
     restore(state) {
+      // sgd has no slots; this still rejects the state of an optimizer that has some.
+      restoreSlots([], state.slots);
       iterations = state.iterations;
     },
   };
