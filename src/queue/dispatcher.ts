@@ -7,6 +7,7 @@ import {
   CONTROL, TrainOutcomeSchema, WorkerMessageSchema, type TrainOutcome, type TrainTask,
 } from '../../workers/protocol.js';
 import type { JobEvents } from './job-events.js';
+import { toEngineOptions } from './engine-options.js';
 import type { OwnerIdentity } from './owner.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -194,7 +195,7 @@ export class Dispatcher {
       jobId: job.id,
       attempt,
       network: job.network,
-      training: toEngineOptions(job),
+      training: toEngineOptions(job.training),
       dataset,
       initialLayers: claimed.initialModel,
       checkpoint: claimed.checkpoint?.state ?? null,
@@ -349,23 +350,6 @@ export class Dispatcher {
       this.options.logger.warn({ err: toError(error) }, 'could not renew leases');
     }
   }
-}
-
-/** The engine's options from a stored job: the resolved options minus service-only fields. */
-function toEngineOptions(job: JobRecord): TrainTask['training'] {
-  const { training } = job;
-  return {
-    epochs: training.epochs,
-    batchSize: training.batchSize ?? undefined,
-    optimizer: training.optimizer,
-    seed: training.seed,
-    shuffle: training.shuffle,
-    validationSplit: training.validationSplit,
-    earlyStopping: training.earlyStopping ?? undefined,
-    targetCost: training.targetCost ?? undefined,
-    l2: training.l2,
-    timeLimitSeconds: training.timeLimitSeconds ?? undefined,
-  };
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
