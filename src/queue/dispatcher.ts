@@ -47,6 +47,8 @@ interface RunningJob {
   /** Set when another process took the job: nothing more may be written for this attempt. */
   lost: boolean;
   suspending: boolean;
+  /** A message from the worker that broke the protocol: the attempt counts as crashed. */
+  protocolError: string | null;
 }
 
 /**
@@ -170,7 +172,7 @@ export class Dispatcher {
       job, attempt, logger, control: new Int32Array(controlBuffer), startedAt: this.now(),
       pending: [], pendingCheckpoint: null, lastEpoch: claimed.checkpoint?.epoch ?? 0,
       lastCost: job.cost, lastValidationCost: job.validationCost, bestEpoch: job.bestEpoch,
-      flushTimer: null, writes: Promise.resolve(), lost: false, suspending: false,
+      flushTimer: null, writes: Promise.resolve(), lost: false, suspending: false, protocolError: null,
     };
     if (job.cancelRequested) Atomics.store(running.control, 0, CONTROL.CANCEL);
     this.running.set(job.id, running);
@@ -182,7 +184,10 @@ export class Dispatcher {
       channel.port1.on('message', (message: unknown) => {
         const parsed = WorkerMessageSchema.safeParse(message);
         if (!parsed.success) {
-          logger.error({ issues: parsed.error.issues.slice(0, 3) }, 'invalid message from worker ignored');
+          // Dropping it would silently lose epochs: stop the attempt and let it be retried.
+          logger.error({ issues: parsed.error.issues.slice(0, 3) }, 'invalid message from worker');
+          running.protocolError ??= parsed.error.issues[0]?.message ?? 'invalid message';
+          Atomics.store(running.control, 0, CONTROL.CANCEL);
           return;
         }
         if (parsed.data.type === 'end') resolve();
@@ -284,6 +289,10 @@ export class Dispatcher {
     await this.flush(running);
     if (running.lost) return;
     const { store, events, maxAttempts } = this.options;
+    if (running.protocolError) {
+      await this.crashed(running, new Error(`worker sent an invalid message: ${running.protocolError}`));
+      return;
+    }
     const parsed = TrainOutcomeSchema.safeParse(raw);
     if (!parsed.success) {
       await this.crashed(running, new Error(`worker returned an invalid outcome: ${parsed.error.issues[0]?.message}`));
