@@ -9,7 +9,7 @@ const job = (epochs: number) => ({ network: NETWORK, dataset: XOR, training: { e
 
 let running: RunningService;
 beforeEach(async () => {
-  running = await startRunningService({ MAX_ATTEMPTS: '3', WORKERS: '2' }, {
+  running = await startRunningService({ MAX_ATTEMPTS: '3', WORKERS: '2', WORKER_HEAP_MB: '64' }, {
     workerFile: {
       filename: fileURLToPath(new URL('../support/crashing-worker.ts', import.meta.url)),
       execArgv: [...process.execArgv, '--import', 'tsx'],
@@ -26,6 +26,15 @@ describe('a training worker that dies', () => {
     const retried = await running.waitForJob(dying);
     expect(retried).toMatchObject({ status: 'succeeded', attempts: 2, progress: { epoch: 13 } });
     expect(await running.waitForJob(healthy)).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('contains a thread that runs out of heap: only that attempt fails, and the retry succeeds', async () => {
+    const hungry = (await running.request('POST', '/v1/jobs', job(19))).body.id;
+    const healthy = (await running.request('POST', '/v1/jobs', job(500))).body.id;
+
+    expect(await running.waitForJob(hungry)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(await running.waitForJob(healthy)).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect((await running.request('GET', '/healthz')).status).toBe(200);
   });
 
   it('ends the job failed with WORKER_CRASHED after maxAttempts attempts', async () => {
