@@ -34,6 +34,7 @@ export const ConfigSchema = z.object({
   CHECKPOINT_EVERY_EPOCHS: integer(1000, 1),
   CHECKPOINT_EVERY_SECONDS: positive(5),
   SHUTDOWN_TIMEOUT_SECONDS: positive(10),
+  WORKER_HEAP_MB: integer(2048, 64),
   QUEUE_LIMIT: integer(10_000, 1),
 
   MAX_PARAMETERS: integer(5_000_000, 1),
@@ -65,6 +66,8 @@ export interface Config {
   readonly checkpointEveryEpochs: number;
   readonly checkpointEveryMs: number;
   readonly shutdownTimeoutMs: number;
+  /** A training thread whose JavaScript heap outgrows this dies alone, not the process. */
+  readonly workerHeapMb: number;
   readonly queueLimit: number;
   readonly limits: Limits;
 }
@@ -115,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     checkpointEveryEpochs: raw.CHECKPOINT_EVERY_EPOCHS,
     checkpointEveryMs: raw.CHECKPOINT_EVERY_SECONDS * 1000,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    workerHeapMb: raw.WORKER_HEAP_MB,
     queueLimit: raw.QUEUE_LIMIT,
     limits: {
       parameters: raw.MAX_PARAMETERS,

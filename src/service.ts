@@ -37,7 +37,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
 
   await recoverOrphanedJobs(store, owner, { now: Date.now(), maxAttempts: config.maxAttempts, logger });
 
-  const pool = createWorkerPool(config.workers, options.workerFile ?? defaultWorkerFile());
+  const pool = createWorkerPool(config.workers, options.workerFile ?? defaultWorkerFile(), config.workerHeapMb);
   const dispatcher = new Dispatcher({
     store, pool, events, logger, owner,
     leaseMs: config.leaseMs,

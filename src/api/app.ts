@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiContext } from './context.js';
-import { registerErrorHandler } from './error-handler.js';
+import { registerErrorHandler, sendProblem, toAppError } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
@@ -22,6 +22,9 @@ export async function buildApp(context: ApiContext) {
     // Request ids let a log line be tied to its request; clients may pass their own.
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
+    // Errors the router raises before any route runs (bad percent-encoding, overlong ids) get
+    // the same problem+json answers as everything else.
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, toAppError(error)),
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
 

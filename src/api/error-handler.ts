@@ -65,6 +65,11 @@ export function toAppError(thrown: unknown): AppError {
       return new ValidationError([{ path: 'body', message: 'the JSON body is empty' }]);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ValidationError([{ path: 'body', message: 'Content-Length does not match the body' }]);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      // Ids are short: a path segment this long names nothing that exists.
+      return new NotFoundError('no resource has an id that long');
+    case 'FST_ERR_BAD_URL':
+      return new ValidationError([{ path: 'url', message: 'the URL is not valid percent-encoding' }]);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_TYPE':
       return new ValidationError([{ path: 'body', message: fastifyError.message }]);

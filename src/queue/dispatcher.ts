@@ -7,6 +7,7 @@ import {
   CONTROL, TrainOutcomeSchema, WorkerMessageSchema, type TrainOutcome, type TrainTask,
 } from '../../workers/protocol.js';
 import type { JobEvents } from './job-events.js';
+import { toEngineOptions } from './engine-options.js';
 import type { OwnerIdentity } from './owner.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -46,6 +47,8 @@ interface RunningJob {
   /** Set when another process took the job: nothing more may be written for this attempt. */
   lost: boolean;
   suspending: boolean;
+  /** A message from the worker that broke the protocol: the attempt counts as crashed. */
+  protocolError: string | null;
 }
 
 /**
@@ -169,7 +172,7 @@ export class Dispatcher {
       job, attempt, logger, control: new Int32Array(controlBuffer), startedAt: this.now(),
       pending: [], pendingCheckpoint: null, lastEpoch: claimed.checkpoint?.epoch ?? 0,
       lastCost: job.cost, lastValidationCost: job.validationCost, bestEpoch: job.bestEpoch,
-      flushTimer: null, writes: Promise.resolve(), lost: false, suspending: false,
+      flushTimer: null, writes: Promise.resolve(), lost: false, suspending: false, protocolError: null,
     };
     if (job.cancelRequested) Atomics.store(running.control, 0, CONTROL.CANCEL);
     this.running.set(job.id, running);
@@ -181,7 +184,10 @@ export class Dispatcher {
       channel.port1.on('message', (message: unknown) => {
         const parsed = WorkerMessageSchema.safeParse(message);
         if (!parsed.success) {
-          logger.error({ issues: parsed.error.issues.slice(0, 3) }, 'invalid message from worker ignored');
+          // Dropping it would silently lose epochs: stop the attempt and let it be retried.
+          logger.error({ issues: parsed.error.issues.slice(0, 3) }, 'invalid message from worker');
+          running.protocolError ??= parsed.error.issues[0]?.message ?? 'invalid message';
+          Atomics.store(running.control, 0, CONTROL.CANCEL);
           return;
         }
         if (parsed.data.type === 'end') resolve();
@@ -194,7 +200,7 @@ export class Dispatcher {
       jobId: job.id,
       attempt,
       network: job.network,
-      training: toEngineOptions(job),
+      training: toEngineOptions(job.training),
       dataset,
       initialLayers: claimed.initialModel,
       checkpoint: claimed.checkpoint?.state ?? null,
@@ -283,6 +289,10 @@ export class Dispatcher {
     await this.flush(running);
     if (running.lost) return;
     const { store, events, maxAttempts } = this.options;
+    if (running.protocolError) {
+      await this.crashed(running, new Error(`worker sent an invalid message: ${running.protocolError}`));
+      return;
+    }
     const parsed = TrainOutcomeSchema.safeParse(raw);
     if (!parsed.success) {
       await this.crashed(running, new Error(`worker returned an invalid outcome: ${parsed.error.issues[0]?.message}`));
@@ -349,23 +359,6 @@ export class Dispatcher {
       this.options.logger.warn({ err: toError(error) }, 'could not renew leases');
     }
   }
-}
-
-/** The engine's options from a stored job: the resolved options minus service-only fields. */
-function toEngineOptions(job: JobRecord): TrainTask['training'] {
-  const { training } = job;
-  return {
-    epochs: training.epochs,
-    batchSize: training.batchSize ?? undefined,
-    optimizer: training.optimizer,
-    seed: training.seed,
-    shuffle: training.shuffle,
-    validationSplit: training.validationSplit,
-    earlyStopping: training.earlyStopping ?? undefined,
-    targetCost: training.targetCost ?? undefined,
-    l2: training.l2,
-    timeLimitSeconds: training.timeLimitSeconds ?? undefined,
-  };
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

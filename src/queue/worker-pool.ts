@@ -25,13 +25,15 @@ export function defaultWorkerFile(): { filename: string; execArgv: string[] } {
   return { filename, execArgv: fromSource ? [...process.execArgv, '--import', 'tsx'] : [...process.execArgv] };
 }
 
-export function createWorkerPool(size: number, worker = defaultWorkerFile()): WorkerPool {
+export function createWorkerPool(size: number, worker = defaultWorkerFile(), heapMb = 2048): WorkerPool {
   const pool = new Piscina({
     filename: worker.filename,
     execArgv: worker.execArgv,
     minThreads: size,
     maxThreads: size,
     concurrentTasksPerWorker: 1,
+    // A runaway heap kills its own thread (the job's attempt fails and is retried), not the process.
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
     idleTimeout: Number.POSITIVE_INFINITY,
     // The dispatcher never submits more tasks than threads, so nothing should ever wait here.
     maxQueue: size,

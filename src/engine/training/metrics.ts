@@ -29,12 +29,21 @@ function argMax(values: Float64Array, base: number, cols: number): number {
   return best;
 }
 
-/** √(Σ dW² + Σ db²) of one layer's gradient. */
+/**
+ * √(Σ dW² + Σ db²) of one layer's gradient, scaled by the largest magnitude first: squaring
+ * gradients above ~1e154 overflows to Infinity although the norm itself is representable, and
+ * an exploding network's reports must still carry a number.
+ */
 export function layerGradientNorm(dW: Float64Array, db: Float64Array): number {
+  let largest = 0;
+  for (let i = 0; i < dW.length; i++) largest = Math.max(largest, Math.abs(dW[i]));
+  for (let i = 0; i < db.length; i++) largest = Math.max(largest, Math.abs(db[i]));
+  if (largest === 0 || !Number.isFinite(largest)) return largest;
+
   let total = 0;
-  for (let i = 0; i < dW.length; i++) total += dW[i] * dW[i];
-  for (let i = 0; i < db.length; i++) total += db[i] * db[i];
-  return Math.sqrt(total);
+  for (let i = 0; i < dW.length; i++) total += (dW[i] / largest) ** 2;
+  for (let i = 0; i < db.length; i++) total += (db[i] / largest) ** 2;
+  return largest * Math.sqrt(total);
 }
 
 /** True when every value is finite. */

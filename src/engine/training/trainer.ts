@@ -228,6 +228,7 @@ export class Trainer {
   private buildReport(epoch: number, cost: number, accuracy: number | undefined, net: DenseGraph,
     elapsedMs: number): EpochReport {
     const gradientNorms = net.parameters.map(({ W, b }) => layerGradientNorm(W.grad!, b.grad!));
+    if (!gradientNorms.every(Number.isFinite)) throw new TrainingDivergedError(epoch, 'a gradient');
     const report: { -readonly [K in keyof EpochReport]: EpochReport[K] } = { epoch, cost, gradientNorms, elapsedMs };
     if (accuracy !== undefined) report.accuracy = accuracy;
 
@@ -301,15 +302,18 @@ export class Trainer {
   private finish(stopReason: TrainingResult['stopReason']): TrainingResult {
     const best = this.tracker.current;
     const checkpoint = this.checkpoint();
-    let epoch = this.boundary.epoch;
-    let cost = this.boundary.cost;
+    const layers = cloneParameters(this.layers);
     if (stopReason === 'earlyStopping' && best?.parameters) {
-      this.parameters.forEach((block, index) => block.set(best.parameters![index]));
-      epoch = best.epoch;
-      cost = best.cost;
+      // The result carries the best epoch's weights; the trainer's own state (and checkpoint)
+      // stays at the last epoch it trained.
+      layers.forEach(({ W, b }, index) => {
+        W.data.set(best.parameters![2 * index]);
+        b.data.set(best.parameters![2 * index + 1]);
+      });
+      return { stopReason, epoch: best.epoch, cost: best.cost, bestEpoch: best.epoch, layers, checkpoint };
     }
-    return { stopReason, epoch, cost, bestEpoch: best?.epoch ?? null,
-      layers: cloneParameters(this.layers), checkpoint };
+    return { stopReason, epoch: this.boundary.epoch, cost: this.boundary.cost, bestEpoch: best?.epoch ?? null,
+      layers, checkpoint };
   }
 
   private restore(checkpoint: TrainingCheckpoint): void {
