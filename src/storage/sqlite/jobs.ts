@@ -264,9 +264,20 @@ function prepareJobStatements(db: SqliteDatabase) {
     nextExpired: db.prepare<{ now: number }, { id: string; attempts: number; failures: number }>(
       `SELECT id, attempts, failures FROM jobs WHERE status = 'running' AND lease_expires_at < @now
         ORDER BY seq LIMIT 1`),
-    /** The oldest queued job: jobs are claimed in submission order. */
+    /**
+     * The next queued job, fairly across tenants: each tenant's oldest queued job competes, and
+     * the tenant with the fewest running jobs wins (ties: submission order). One tenant's
+     * thousand queued jobs therefore never hold back another tenant's single one; within a
+     * tenant, jobs run in submission order.
+     */
     nextQueued: db.prepare<[], { id: string }>(
-      `SELECT id FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1`),
+      `WITH heads AS (SELECT tenant, min(seq) AS seq FROM jobs WHERE status = 'queued' GROUP BY tenant),
+            busy AS (SELECT tenant, count(*) AS running FROM jobs WHERE status = 'running' GROUP BY tenant)
+       SELECT jobs.id FROM heads
+         JOIN jobs ON jobs.seq = heads.seq
+         LEFT JOIN busy ON busy.tenant = heads.tenant
+        ORDER BY COALESCE(busy.running, 0), heads.seq
+        LIMIT 1`),
     claim: db.prepare(
       `UPDATE jobs SET status = 'running', attempts = attempts + 1, failures = failures + @failed,
          lease_owner = @owner, lease_expires_at = @expires, started_at = COALESCE(started_at, @startedAt)
