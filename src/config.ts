@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -13,6 +14,26 @@ const positive = (fallback: number) =>
     .refine((text) => /^\d+(\.\d+)?$/.test(text) && Number(text) > 0, { message: 'must be a positive number' })
     .transform(Number);
 
+export interface ApiKey {
+  readonly tenant: string;
+  readonly key: string;
+}
+
+const API_KEYS_FORMAT = 'must be tenant:key pairs separated by commas or lines, tenant of letters, '
+  + 'digits, . _ -, key of at least 16 characters without spaces or commas';
+
+/** `tenant:key` pairs, separated by commas or new lines; `#` starts a comment line in files. */
+export function parseApiKeys(text: string): { ok: boolean; keys: ApiKey[] } {
+  const keys: ApiKey[] = [];
+  const entries = text.split(/[,\n]/).map((entry) => entry.trim()).filter((entry) => entry && !entry.startsWith('#'));
+  for (const entry of entries) {
+    const match = /^([A-Za-z0-9_.-]{1,64}):([^\s,]{16,512})$/.exec(entry);
+    if (!match) return { ok: false, keys: [] };
+    keys.push({ tenant: match[1], key: match[2] });
+  }
+  return { ok: true, keys };
+}
+
 /**
  * The service's configuration, read from the environment. Names and defaults of the first block
  * are fixed by shared/API.md; the rest tune reliability and limits.
@@ -27,7 +48,17 @@ export const ConfigSchema = z.object({
   WORKERS: integer(availableParallelism(), 1, 256),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_MB: positive(64),
-  API_KEYS: z.string().optional(),
+  API_KEYS: z.string().optional()
+    .refine((text) => !text || parseApiKeys(text).ok, { message: API_KEYS_FORMAT }),
+  API_KEYS_FILE: z.string().trim().optional()
+    .refine((path) => !path || existsSync(path), { message: 'names a file that does not exist', abort: true })
+    .refine((path) => !path || parseApiKeys(readFileSync(path, 'utf8')).ok, { message: API_KEYS_FORMAT }),
+  RATE_LIMIT_PER_MINUTE: integer(1200, 0),
+  TENANT_JOB_LIMIT: integer(1000, 1),
+  CORS_ORIGINS: z.string().trim().default('')
+    .refine((text) => text === '' || text.split(',').every((origin) => /^https?:\/\/[^\s/]+$/.test(origin.trim())),
+      { message: 'must be a comma-separated list of origins such as https://app.example.com' }),
+  METRICS_REQUIRE_KEY: z.enum(['true', 'false']).default('false'),
 
   MAX_ATTEMPTS: integer(3, 1, 100),
   LEASE_SECONDS: positive(30),
@@ -60,7 +91,15 @@ export interface Config {
   readonly workers: number;
   readonly logLevel: RawConfig['LOG_LEVEL'];
   readonly bodyLimitBytes: number;
-  readonly apiKeys: string | undefined;
+  /** Bearer keys and the tenant each one acts for; empty means the API is open. */
+  readonly apiKeys: readonly ApiKey[];
+  /** Requests per minute per API key (per client address when the API is open); 0 disables. */
+  readonly rateLimitPerMinute: number;
+  /** Queued plus running jobs one tenant may have. */
+  readonly tenantJobLimit: number;
+  /** Origins allowed by CORS; empty disables CORS. */
+  readonly corsOrigins: readonly string[];
+  readonly metricsRequireKey: boolean;
   readonly maxAttempts: number;
   readonly leaseMs: number;
   readonly checkpointEveryEpochs: number;
@@ -112,7 +151,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: raw.WORKERS,
     logLevel: raw.LOG_LEVEL,
     bodyLimitBytes: Math.round(raw.BODY_LIMIT_MB * 1024 * 1024),
-    apiKeys: raw.API_KEYS,
+    apiKeys: [
+      ...parseApiKeys(raw.API_KEYS ?? '').keys,
+      ...(raw.API_KEYS_FILE ? parseApiKeys(readFileSync(raw.API_KEYS_FILE, 'utf8')).keys : []),
+    ],
+    rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+    tenantJobLimit: raw.TENANT_JOB_LIMIT,
+    corsOrigins: raw.CORS_ORIGINS === '' ? [] : raw.CORS_ORIGINS.split(',').map((origin) => origin.trim()),
+    metricsRequireKey: raw.METRICS_REQUIRE_KEY === 'true',
     maxAttempts: raw.MAX_ATTEMPTS,
     leaseMs: raw.LEASE_SECONDS * 1000,
     checkpointEveryEpochs: raw.CHECKPOINT_EVERY_EPOCHS,

@@ -108,6 +108,12 @@ export class RateLimitedError extends AppError {
   readonly title = 'Too many requests';
 }
 
+export class JobQuotaExceededError extends AppError {
+  readonly code = 'JOB_QUOTA_EXCEEDED';
+  readonly status = 429;
+  readonly title = 'The tenant has too many queued and running jobs';
+}
+
 export class QueueFullError extends AppError {
   readonly code = 'QUEUE_FULL';
   readonly status = 503;
@@ -141,6 +147,7 @@ export const HTTP_ERROR_CODES = {
   SHAPE_MISMATCH: 422,
   LIMIT_EXCEEDED: 422,
   RATE_LIMITED: 429,
+  JOB_QUOTA_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
   QUEUE_FULL: 503,
   SERVICE_UNAVAILABLE: 503,

@@ -53,6 +53,9 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     void store.idempotency.prune(new Date(Date.now() - IDEMPOTENCY_KEEP_MS).toISOString()).catch(() => undefined);
   }, 60 * 60 * 1000).unref();
   logger.info({ url, workers: config.workers, database: store.kind, owner: owner.id }, 'chainrule started');
+  if (config.apiKeys.length === 0) {
+    logger.warn({ host: config.host }, 'no API keys configured (API_KEYS): the API is open to every client that can reach this address');
+  }
 
   let stopping: Promise<void> | undefined;
   return {

@@ -3,6 +3,7 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import type { ApiContext } from './context.js';
 import { registerErrorHandler, sendProblem, toAppError } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
+import { registerSecurity } from './security.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -32,12 +33,10 @@ export async function buildApp(context: ApiContext) {
   // Responses are built by typed presenters; validating them again on the hot path buys nothing.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('tenant', '');
-  app.addHook('onRequest', async (request) => {
-    request.tenant = 'default';
-  });
 
   registerParsers(app);
   registerErrorHandler(app);
+  await registerSecurity(app, context.config);
   await registerOpenApi(app);
 
   await app.register(healthRoutes(context));

@@ -40,6 +40,17 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Chainrule', version: '1.0.0', description: DESCRIPTION },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key from API_KEYS, as `Authorization: Bearer <key>`. Needed on /v1 routes '
+              + 'when the service has keys configured; without keys the API is open.',
+          },
+        },
+      },
+      security: [{ bearerAuth: [] }],
       tags: [
         { name: 'datasets', description: 'Training data, stored as float64.' },
         { name: 'networks', description: 'Network definitions: layers, activations, loss.' },

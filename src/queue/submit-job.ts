@@ -42,6 +42,7 @@ export interface SubmitContext {
   readonly store: Store;
   readonly limits: Limits;
   readonly queueLimit: number;
+  readonly tenantJobLimit: number;
 }
 
 /**
@@ -94,7 +95,8 @@ export async function submitJob(context: SubmitContext, submission: JobSubmissio
     training: storedTraining,
     initialModel,
     createdAt: new Date().toISOString(),
-  }, { inlineDataset, queueLimit: context.queueLimit, idempotency: submission.idempotency });
+  }, { inlineDataset, queueLimit: context.queueLimit, tenantJobLimit: context.tenantJobLimit,
+    idempotency: submission.idempotency });
 }
 
 function checkShapes(network: NetworkDefinition, dataset: DatasetRecord): void {

@@ -120,6 +120,13 @@ export interface LeaseInfo {
   readonly cancelRequested: boolean;
 }
 
+export interface CreateJobOptions {
+  readonly inlineDataset?: NewDataset;
+  readonly queueLimit: number;
+  readonly tenantJobLimit: number;
+  readonly idempotency?: IdempotentWrite<JobRecord>;
+}
+
 export interface ClaimOptions {
   readonly owner: string;
   readonly now: number;
@@ -130,9 +137,12 @@ export interface ClaimOptions {
 }
 
 export interface JobStore {
-  /** Inserts a queued job (and its inline dataset) unless `queueLimit` jobs already wait. */
-  create(job: NewJob, options: { inlineDataset?: NewDataset; queueLimit: number;
-    idempotency?: IdempotentWrite<JobRecord> }): Promise<JobRecord>;
+  /**
+   * Inserts a queued job (and its inline dataset) unless `queueLimit` jobs already wait
+   * (QueueFullError) or the tenant already has `tenantJobLimit` queued or running jobs
+   * (JobQuotaExceededError).
+   */
+  create(job: NewJob, options: CreateJobOptions): Promise<JobRecord>;
   get(tenant: string, id: string): Promise<JobRecord | null>;
   /** Any tenant's job: for the dispatcher and the event stream, never for API lookups. */
   getById(id: string): Promise<JobRecord | null>;

@@ -35,7 +35,7 @@ afterEach(async () => {
 });
 
 async function enqueue(store: SqliteStore): Promise<string> {
-  const job = await submitJob({ store, limits: config.limits, queueLimit: 100 }, {
+  const job = await submitJob({ store, limits: config.limits, queueLimit: 100, tenantJobLimit: 100 }, {
     tenant: 'default', network, training,
     dataset: buildDataset({ inputs: data.inputs, targets: data.targets }, 'default', config.limits),
   });

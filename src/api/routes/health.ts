@@ -11,6 +11,7 @@ export function healthRoutes(context: ApiContext): FastifyPluginAsyncZod {
       schema: {
         tags: ['operations'],
         summary: 'The process is alive',
+        security: [],
         response: { 200: z.object({ status: z.literal('ok') }) },
       },
     }, async () => ({ status: 'ok' as const }));
@@ -19,6 +20,7 @@ export function healthRoutes(context: ApiContext): FastifyPluginAsyncZod {
       schema: {
         tags: ['operations'],
         summary: 'The database and the worker pool are usable',
+        security: [],
         response: {
           200: z.object({ status: z.literal('ready'), database: z.string(), workers: z.number().int() }),
           ...problemResponses([503]),

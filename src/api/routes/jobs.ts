@@ -36,7 +36,7 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
           + 'A network or dataset that does not fit the other is 422 SHAPE_MISMATCH.',
         headers: IdempotencyHeadersSchema,
         body: JobCreateBodySchema,
-        response: { 202: JobSchema, ...problemResponses([400, 401, 404, 409, 413, 415, 422, 503]) },
+        response: { 202: JobSchema, ...problemResponses([400, 401, 404, 409, 413, 415, 422, 429, 503]) },
       },
     }, async (request, reply) => {
       const { network, dataset, training } = request.body;
@@ -46,7 +46,8 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
 
       await runIdempotent<JobRecord>(request, reply, store, 'POST /v1/jobs',
         (job) => ({ statusCode: 202, body: JSON.stringify(presentJob(job)), location: `/v1/jobs/${job.id}` }),
-        (idempotency) => submitJob({ store, limits: config.limits, queueLimit: config.queueLimit },
+        (idempotency) => submitJob({ store, limits: config.limits, queueLimit: config.queueLimit,
+          tenantJobLimit: config.tenantJobLimit },
           { tenant: request.tenant, network, dataset: datasetInput, training, idempotency }));
       dispatcher.wake();
     });

@@ -1,10 +1,10 @@
-import { QueueFullError } from '../../errors.js';
+import { JobQuotaExceededError, QueueFullError } from '../../errors.js';
 import { decodeLayers, encodeLayers } from '../codec.js';
 import type {
-  HistoryItem, JobRecord, JobStatus, NewDataset, Page, StoredCheckpoint, StoredModel,
+  HistoryItem, JobRecord, JobStatus, Page, StoredCheckpoint, StoredModel,
 } from '../records.js';
 import type {
-  ClaimedJob, ClaimOptions, IdempotentWrite, JobOutcome, JobStore, LeaseInfo, ListOptions, NewJob,
+  ClaimedJob, ClaimOptions, CreateJobOptions, JobOutcome, JobStore, LeaseInfo, ListOptions, NewJob,
   ProgressWrite,
 } from '../store.js';
 import { toPage, type SqliteDatasets } from './datasets.js';
@@ -64,13 +64,17 @@ export class SqliteJobs implements JobStore {
     this.statements = prepareJobStatements(db);
   }
 
-  async create(job: NewJob, options: { inlineDataset?: NewDataset; queueLimit: number;
-    idempotency?: IdempotentWrite<JobRecord> }): Promise<JobRecord> {
+  async create(job: NewJob, options: CreateJobOptions): Promise<JobRecord> {
     const { statements } = this;
     return this.db.transaction(() => this.idempotency.claimSync(options.idempotency, () => {
       const waiting = statements.countWaiting.get()!.count;
       if (waiting >= options.queueLimit) {
         throw new QueueFullError(`the queue holds ${waiting} jobs, its limit`, { headers: { 'retry-after': '30' } });
+      }
+      const active = statements.countTenantActive.get({ tenant: job.tenant })!.count;
+      if (active >= options.tenantJobLimit) {
+        throw new JobQuotaExceededError(`${active} jobs of this tenant are queued or running, the limit`,
+          { headers: { 'retry-after': '30' } });
       }
       if (options.inlineDataset) this.datasets.insertSync(options.inlineDataset);
       statements.insert.run({
@@ -257,6 +261,8 @@ function prepareJobStatements(db: SqliteDatabase) {
     pageByStatus: db.prepare<{ tenant: string; status: string; before: number; limit: number }, JobRow>(
       `SELECT ${COLUMNS} FROM jobs WHERE tenant = @tenant AND status = @status AND seq < @before
         ORDER BY seq DESC LIMIT @limit`),
+    countTenantActive: db.prepare<{ tenant: string }, { count: number }>(
+      `SELECT count(*) AS count FROM jobs WHERE tenant = @tenant AND status IN ('queued', 'running')`),
     countWaiting: db.prepare<[], { count: number }>(
       `SELECT count(*) AS count FROM jobs WHERE status = 'queued'`),
 
@@ -265,10 +271,10 @@ function prepareJobStatements(db: SqliteDatabase) {
       `SELECT id, attempts, failures FROM jobs WHERE status = 'running' AND lease_expires_at < @now
         ORDER BY seq LIMIT 1`),
     /**
-     * The next queued job, fairly across tenants: each tenant's oldest queued job competes, and
-     * the tenant with the fewest running jobs wins (ties: submission order). One tenant's
-     * thousand queued jobs therefore never hold back another tenant's single one; within a
-     * tenant, jobs run in submission order.
+     * The next queued job, fairly across tenants: each tenant's oldest queued job competes; the
+     * tenant with the fewest running jobs wins, then the one served longest ago (round robin),
+     * then submission order. One tenant's thousand queued jobs therefore never hold back another
+     * tenant's single one, even with one worker; within a tenant, jobs run in submission order.
      */
     nextQueued: db.prepare<[], { id: string }>(
       `WITH heads AS (SELECT tenant, min(seq) AS seq FROM jobs WHERE status = 'queued' GROUP BY tenant),
@@ -276,7 +282,9 @@ function prepareJobStatements(db: SqliteDatabase) {
        SELECT jobs.id FROM heads
          JOIN jobs ON jobs.seq = heads.seq
          LEFT JOIN busy ON busy.tenant = heads.tenant
-        ORDER BY COALESCE(busy.running, 0), heads.seq
+        ORDER BY COALESCE(busy.running, 0),
+                 (SELECT max(served.started_at) FROM jobs AS served WHERE served.tenant = heads.tenant) NULLS FIRST,
+                 heads.seq
         LIMIT 1`),
     claim: db.prepare(
       `UPDATE jobs SET status = 'running', attempts = attempts + 1, failures = failures + @failed,

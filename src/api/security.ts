@@ -1,0 +1,69 @@
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { RateLimitedError } from '../errors.js';
+import { ApiKeyAuthenticator } from './authentication.js';
+
+/** Paths that serve clients' data: they need a key (when keys are set) and are rate limited. */
+export function isApiPath(url: string): boolean {
+  return url === '/v1' || url.startsWith('/v1/');
+}
+
+/**
+ * Who may do what: API keys mapped to tenants (every /v1 route, and /metrics if configured,
+ * requires one when keys are set), rate limits per key, security headers, and CORS (off unless
+ * origins are configured). /healthz, /readyz, /docs and /openapi.json stay open.
+ */
+export async function registerSecurity(app: FastifyInstance, config: Config): Promise<void> {
+  const authenticator = new ApiKeyAuthenticator(config.apiKeys);
+  const needsKey = (url: string) => isApiPath(url) || (config.metricsRequireKey && url.startsWith('/metrics'));
+
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0];
+    request.tenant = needsKey(path) ? authenticator.tenantOf(request) : authenticator.isOpen ? 'default' : '';
+  });
+
+  await app.register(fastifyHelmet, {
+    // Everything the docs and the dashboard load comes from this origin; WebAssembly (the
+    // graph renderer) needs wasm-unsafe-eval, Swagger UI inline styles.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        workerSrc: ["'self'", 'blob:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+
+  if (config.corsOrigins.length > 0) {
+    await app.register(fastifyCors, {
+      origin: [...config.corsOrigins],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'last-event-id'],
+      exposedHeaders: ['location', 'retry-after', 'idempotent-replayed'],
+      maxAge: 600,
+    });
+  }
+
+  if (config.rateLimitPerMinute > 0) {
+    await app.register(fastifyRateLimit, {
+      global: true,
+      // After onRequest, so that the tenant (the key's owner) is known.
+      hook: 'preHandler',
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      allowList: (request: FastifyRequest) => !isApiPath(request.url.split('?')[0]),
+      keyGenerator: (request: FastifyRequest) => (authenticator.isOpen ? `ip:${request.ip}` : `tenant:${request.tenant}`),
+      errorResponseBuilder: (_request, context) => new RateLimitedError(
+        `more than ${context.max} requests a minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
+        { headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) } }),
+    });
+  }
+}
