@@ -7,6 +7,10 @@ import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { networkRoutes } from './routes/networks.js';
+// Imported after the routes above so that their schemas keep their place in the OpenAPI document.
+import { modelRoutes } from './routes/models.js';
+import { exportRoutes } from './routes/exports.js';
+import { gradientRoutes } from './routes/gradients.js';
 
 /** JSON nested deeper than this is refused before parsing: no dataset needs more than 3 levels. */
 const MAX_JSON_DEPTH = 64;
@@ -41,6 +45,9 @@ export async function buildApp(context: ApiContext) {
   await app.register(datasetRoutes(context));
   await app.register(networkRoutes(context));
   await app.register(jobRoutes(context));
+  await app.register(modelRoutes(context));
+  await app.register(exportRoutes(context));
+  await app.register(gradientRoutes(context));
   return app;
 }
 
