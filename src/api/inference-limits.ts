@@ -36,7 +36,8 @@ export function checkPredictLimits(definition: NetworkDefinition, rows: number, 
     Math.floor(INFERENCE_LIMITS.predictMaxOutputValues / outputSize(definition)),
   );
   if (rows > maxRows) {
-    throw new LimitExceededError(`rows per prediction for this network (${parameters} parameters)`, maxRows, rows, 'inputs');
+    throw new LimitExceededError(`rows per prediction for this network (${parameters} parameters)`,
+      maxRows, rows, 'inputs');
   }
 }
 
@@ -57,7 +58,8 @@ export function checkExplainLimits(definition: NetworkDefinition, rows: number, 
 
   const values = rows * valuesPerRow(definition, withTargets) + parameters;
   if (values > INFERENCE_LIMITS.explainMaxValues) {
-    throw new LimitExceededError('values in the explained graph', INFERENCE_LIMITS.explainMaxValues, values, 'inputs');
+    throw new LimitExceededError('values in the explained graph', INFERENCE_LIMITS.explainMaxValues,
+      values, 'inputs');
   }
 }
 

@@ -4,7 +4,9 @@ import { outputSize, zerosMatrix, type Matrix, type Predictor } from '../engine/
 /**
  * Predicts `inputs` on the calling (HTTP) thread, `sliceRows` rows at a time, yielding to the
  * event loop between slices: a large batch then delays other requests by one slice at most
- * instead of by its whole run. A batch of one slice runs without yielding at all.
+ * instead of by its whole run. A batch of one slice runs without yielding at all. Requests may
+ * share a cached predictor between slices: each predict call runs to its end synchronously and
+ * its outputs are copied out before the next turn, so interleaved requests cannot mix.
  */
 export async function predictInSlices(predictor: Predictor, inputs: Matrix, sliceRows: number): Promise<Matrix> {
   if (inputs.rows <= sliceRows) return predictor.predict(inputs);
@@ -14,7 +16,8 @@ export async function predictInSlices(predictor: Predictor, inputs: Matrix, slic
   for (let from = 0; from < inputs.rows; from += sliceRows) {
     if (from > 0) await nextTurn();
     const rows = Math.min(sliceRows, inputs.rows - from);
-    const slice = { rows, cols: inputs.cols, data: inputs.data.subarray(from * inputs.cols, (from + rows) * inputs.cols) };
+    const data = inputs.data.subarray(from * inputs.cols, (from + rows) * inputs.cols);
+    const slice = { rows, cols: inputs.cols, data };
     outputs.data.set(predictor.predict(slice).data, from * width);
   }
   return outputs;

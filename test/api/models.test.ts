@@ -154,6 +154,17 @@ describe('GET /v1/jobs/{id}/graph', () => {
     expect(body.nodes[body.root]).toMatchObject({ op: 'add', name: 'cost', shape: [1, 1] });
   });
 
+  it('shows one-row batches and batchRows null once a full-batch job\'s dataset was deleted', async () => {
+    const id = await jobWithModel(t, XOR_NET, weightsFor(XOR_NET));
+    const job = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/datasets/${job.datasetId}` })).statusCode).toBe(204);
+
+    const body = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/graph` })).json();
+
+    expect(body.batchRows).toBeNull();
+    expect(body.nodes[0]).toMatchObject({ name: 'inputs', shape: [1, 2] });
+  });
+
   it('answers Graphviz DOT that renders to an SVG with a shape for every node', async () => {
     const id = await submitJob(t, { ...XOR_NET, layers: [{ units: 3, activation: 'leakyRelu', alpha: 0.1 },
       { units: 2, activation: 'softmax' }], loss: 'categoricalCrossentropy' });

@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   ShapeMismatchError as EngineShapeMismatchError, checkParameterShapes, explainGradients,
-  matrixFromRows, outputSize, type LayerParameters, type NetworkDefinition,
+  matrixFromRows, type LayerParameters, type NetworkDefinition,
 } from '../../engine/index.js';
 import { NotFoundError, ShapeMismatchError } from '../../errors.js';
 import { checkNetworkLimits } from '../../queue/limits.js';
 import { isWellFormedId } from '../../storage/ids.js';
 import type { ApiContext } from '../context.js';
 import { checkExplainLimits } from '../inference-limits.js';
+import { checkInputRows, checkTargetRows } from '../row-shapes.js';
 import { problemResponses } from '../schemas/common.js';
 import { GradientExplanationSchema, GradientsBodySchema } from '../schemas/gradients.js';
 
@@ -15,11 +16,13 @@ import { GradientExplanationSchema, GradientsBodySchema } from '../schemas/gradi
 export function gradientRoutes(context: ApiContext): FastifyPluginAsyncZod {
   const { store, config } = context;
 
-  async function resolveNetwork(tenant: string, network: { id: string } | NetworkDefinition): Promise<NetworkDefinition> {
+  async function resolveNetwork(tenant: string,
+    network: { id: string } | NetworkDefinition): Promise<NetworkDefinition> {
     if (!('id' in network)) return network;
     const stored = isWellFormedId('net', network.id) ? await store.networks.get(tenant, network.id) : null;
     if (!stored) {
-      throw new NotFoundError(`network ${network.id} not found`, { errors: [{ path: 'network.id', message: 'no such network' }] });
+      throw new NotFoundError(`network ${network.id} not found`,
+        { errors: [{ path: 'network.id', message: 'no such network' }] });
     }
     return stored.definition;
   }
@@ -44,7 +47,9 @@ export function gradientRoutes(context: ApiContext): FastifyPluginAsyncZod {
       const network = await resolveNetwork(request.tenant, body.network);
       checkNetworkLimits(network, config.limits, 'network.');
 
-      const layers: LayerParameters[] = body.layers.map(({ W, b }) => ({ W: matrixFromRows(W), b: matrixFromRows([b]) }));
+      const layers: LayerParameters[] = body.layers.map(({ W, b }) => ({
+        W: matrixFromRows(W), b: matrixFromRows([b]),
+      }));
       try {
         checkParameterShapes(network, layers);
       } catch (error) {
@@ -53,7 +58,8 @@ export function gradientRoutes(context: ApiContext): FastifyPluginAsyncZod {
         throw new ShapeMismatchError(`the weights do not fit the network: ${error.message}`,
           { errors: [{ path: error.op, message: error.message.slice(error.op.length + 2) }] });
       }
-      checkRows(network, body.inputs, body.targets);
+      checkInputRows(network, body.inputs);
+      if (body.targets) checkTargetRows(network, body.inputs, body.targets);
       checkExplainLimits(network, body.inputs.length, body.targets !== undefined);
 
       return explainGradients({
@@ -65,24 +71,4 @@ export function gradientRoutes(context: ApiContext): FastifyPluginAsyncZod {
       });
     });
   };
-}
-
-/** Inputs as wide as the network's inputSize; targets as wide as its output, one per input row. */
-function checkRows(network: NetworkDefinition, inputs: number[][], targets: number[][] | undefined): void {
-  const width = inputs[0].length;
-  if (width !== network.inputSize) {
-    throw new ShapeMismatchError(`the network takes ${network.inputSize} inputs per row; the rows have ${width}`,
-      { errors: [{ path: 'inputs', message: `rows have ${width} values; expected ${network.inputSize} (the network's inputSize)` }] });
-  }
-  if (!targets) return;
-
-  const units = outputSize(network);
-  if (targets[0].length !== units) {
-    throw new ShapeMismatchError(`the network's last layer has ${units} units; the target rows have ${targets[0].length}`,
-      { errors: [{ path: 'targets', message: `rows have ${targets[0].length} values; expected ${units} (units of the last layer)` }] });
-  }
-  if (targets.length !== inputs.length) {
-    throw new ShapeMismatchError(`${inputs.length} input rows but ${targets.length} target rows`,
-      { errors: [{ path: 'targets', message: `${targets.length} rows; expected one per input row (${inputs.length})` }] });
-  }
 }

@@ -1,14 +1,15 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   createPredictor, describeNetworkGraph, graphToDot, matrixFromRows, matrixToRows,
 } from '../../engine/index.js';
-import { ShapeMismatchError } from '../../errors.js';
 import type { JobRecord } from '../../storage/records.js';
 import type { ApiContext } from '../context.js';
 import { checkPredictLimits, predictSliceRows } from '../inference-limits.js';
 import { createJobLookup } from '../job-lookup.js';
 import { predictInSlices } from '../predict-in-slices.js';
 import { PredictorCache, type ModelPredictor } from '../predictor-cache.js';
+import { checkInputRows } from '../row-shapes.js';
 import { idParamsSchema, problemResponses } from '../schemas/common.js';
 import {
   GraphDotSchema, GraphQuerySchema, GraphSchema, PredictBodySchema, PredictQuerySchema, PredictionSchema,
@@ -30,10 +31,15 @@ export function modelRoutes(context: ApiContext): FastifyPluginAsyncZod {
    * A finished job's model comes from the cache (its weights never change once stored); a
    * running job's checkpoint changes with every save and is built for its one request.
    */
-  async function predictorFor(job: JobRecord, acceptCheckpoint: boolean): Promise<ModelPredictor> {
+  async function predictorFor(job: JobRecord, acceptCheckpoint: boolean,
+    log: FastifyBaseLogger): Promise<ModelPredictor> {
     const build = async () => {
       const model = await loadModel(job, acceptCheckpoint);
-      return { predictor: createPredictor(job.network, model.layers), epoch: model.epoch };
+      const startedAt = performance.now();
+      const predictor = createPredictor(job.network, model.layers);
+      log.debug({ jobId: job.id, epoch: model.epoch, footprintBytes: predictor.footprintBytes,
+        ms: performance.now() - startedAt }, 'predictor built');
+      return { predictor, epoch: model.epoch };
     };
     return job.hasModel ? predictors.get(job.id, `final@${job.finishedAt}`, build) : build();
   }
@@ -66,15 +72,10 @@ export function modelRoutes(context: ApiContext): FastifyPluginAsyncZod {
     }, async (request) => {
       const job = await findJob(request.tenant, request.params.id);
       const { inputs } = request.body;
-      const width = inputs[0].length;
-      if (width !== job.network.inputSize) {
-        throw new ShapeMismatchError(
-          `the network takes ${job.network.inputSize} inputs per row; the rows have ${width}`,
-          { errors: [{ path: 'inputs', message: `rows have ${width} values; expected ${job.network.inputSize} (the network's inputSize)` }] });
-      }
+      checkInputRows(job.network, inputs);
       checkPredictLimits(job.network, inputs.length, config.limits);
 
-      const { predictor, epoch } = await predictorFor(job, request.query.checkpoint === 'latest');
+      const { predictor, epoch } = await predictorFor(job, request.query.checkpoint === 'latest', request.log);
       const outputs = await predictInSlices(predictor, matrixFromRows(inputs), predictSliceRows(job.network));
       return { outputs: matrixToRows(outputs), epoch };
     });
