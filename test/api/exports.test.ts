@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIVATIONS, type ActivationName, type NetworkDefinition } from '../../src/engine/index.js';
+import {
+  ACTIVATIONS, createPredictor, matrixFromRows, matrixToRows, type ActivationName, type NetworkDefinition,
+} from '../../src/engine/index.js';
 import { ModelProto } from '../../src/export/onnx-schema.js';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { failedJob, jobWithModel, submitJob, weightsFor } from '../support/jobs.js';
+import { failedJob, jobWithModel, runningJob, submitJob, weightsFor } from '../support/jobs.js';
 
 /** A network whose hidden and output layers use `activation` (softmax on the output only). */
 function networkWith(activation: ActivationName): NetworkDefinition {
@@ -104,6 +106,23 @@ describe('GET /v1/jobs/{id}/model.onnx', () => {
       .toEqual([[409, 'JOB_NOT_FINISHED'], [409, 'MODEL_UNAVAILABLE']]);
     // Out of the way of the jobs later tests submit and claim.
     await t.app.inject({ method: 'POST', url: `/v1/jobs/${queued}/cancel` });
+  });
+});
+
+describe('GET /v1/jobs/{id}/model.onnx?checkpoint=latest', () => {
+  it('exports the newest checkpoint of a running job, named with its epoch', async () => {
+    const layers = weightsFor(EVERY_ACTIVATION, 9);
+    const id = await runningJob(t, EVERY_ACTIVATION, { layers, epoch: 7 });
+    const expected = matrixToRows(createPredictor(EVERY_ACTIVATION, layers).predict(matrixFromRows(INPUTS)));
+
+    const response = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/model.onnx?checkpoint=latest` });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-disposition']).toBe(`attachment; filename="${id}-epoch-7.onnx"`);
+    const session = await ort.InferenceSession.create(response.rawPayload);
+    const { outputs } = await session.run(
+      { inputs: new ort.Tensor('float32', Float32Array.from(INPUTS.flat()), [INPUTS.length, 3]) });
+    expectClose(outputs.data as Float32Array, expected);
   });
 });
 
