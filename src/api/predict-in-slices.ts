@@ -7,6 +7,11 @@ import { outputSize, zerosMatrix, type Matrix, type Predictor } from '../engine/
  * instead of by its whole run. A batch of one slice runs without yielding at all. Requests may
  * share a cached predictor between slices: each predict call runs to its end synchronously and
  * its outputs are copied out before the next turn, so interleaved requests cannot mix.
+ *
+ * Known limitation: slicing covers the prediction only. The JSON body is parsed and validated in
+ * one piece before it (about 1.5 s for a 37 MB body of 8000 × 784 values, bench:inference), so
+ * a request near BODY_LIMIT_MB still stalls every other request that long. A streamed or
+ * binary (float32) input format would remove the stall.
  */
 export async function predictInSlices(predictor: Predictor, inputs: Matrix, sliceRows: number): Promise<Matrix> {
   if (inputs.rows <= sliceRows) return predictor.predict(inputs);
