@@ -8,6 +8,10 @@ import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { networkRoutes } from './routes/networks.js';
+// Imported after the routes above so that their schemas keep their place in the OpenAPI document.
+import { modelRoutes } from './routes/models.js';
+import { exportRoutes } from './routes/exports.js';
+import { gradientRoutes } from './routes/gradients.js';
 
 /** JSON nested deeper than this is refused before parsing: no dataset needs more than 3 levels. */
 const MAX_JSON_DEPTH = 64;
@@ -43,6 +47,9 @@ export async function buildApp(context: ApiContext) {
   await app.register(datasetRoutes(context));
   await app.register(networkRoutes(context));
   await app.register(jobRoutes(context));
+  await app.register(modelRoutes(context));
+  await app.register(exportRoutes(context));
+  await app.register(gradientRoutes(context));
   return app;
 }
 
@@ -60,19 +67,25 @@ function registerParsers(app: FastifyInstance): void {
       return;
     }
     try {
-      // Keys such as __proto__ and constructor are refused: they could pollute prototypes.
-      done(null, JSON.parse(text, (key, value) => {
-        if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-          throw Object.assign(new SyntaxError(`the key "${key}" is not allowed`), { statusCode: 400 });
-        }
-        return value;
-      }));
+      // Keys such as __proto__ and constructor are refused: they could pollute prototypes. A key
+      // can only decode to one of them if the text spells the name or holds a \u escape, so
+      // bodies with neither (number-heavy data, nearly always) skip the reviver, which would
+      // otherwise run for every number and make parsing about 2.5× slower.
+      const mayHoldForbiddenKey = /__proto__|constructor|prototype|\\u/.test(text);
+      done(null, mayHoldForbiddenKey ? JSON.parse(text, refuseForbiddenKeys) : JSON.parse(text));
     } catch (error) {
       done(Object.assign(error as Error, { statusCode: 400 }), undefined);
     }
   });
 
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+}
+
+function refuseForbiddenKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+    throw Object.assign(new SyntaxError(`the key "${key}" is not allowed`), { statusCode: 400 });
+  }
+  return value;
 }
 
 /** The deepest bracket nesting outside strings, found in one pass without parsing. */

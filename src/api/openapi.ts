@@ -55,6 +55,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'datasets', description: 'Training data, stored as float64.' },
         { name: 'networks', description: 'Network definitions: layers, activations, loss.' },
         { name: 'jobs', description: 'Training jobs, their history and their models.' },
+        { name: 'models', description: 'Use a trained model: predict, export to ONNX and TF.js, see its graph.' },
+        { name: 'gradients', description: 'The chain rule at work: every node\'s value and gradient.' },
         { name: 'operations', description: 'Health, readiness.' },
       ],
     },

@@ -11,6 +11,7 @@ export { Graph } from './graph/graph.js';
 export { Node } from './graph/node.js';
 export type { Op } from './graph/op.js';
 export { OPS, opRegistry } from './ops/registry.js';
+export { DEFAULT_LEAKY_RELU_ALPHA } from './ops/leaky-relu.js';
 export {
   ACTIVATIONS, INITIALIZERS, LOSSES, countParameters, isClassificationLoss, outputSize,
   type ActivationName, type InitializerName, type LayerParameters, type LayerSpec, type LossName,

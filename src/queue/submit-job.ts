@@ -6,10 +6,12 @@ import {
   type NetworkDefinition,
 } from '../engine/index.js';
 import {
-  JobNotFinishedError, NotFoundError, ShapeMismatchError, ValidationError,
+  JobNotFinishedError, ModelUnavailableError, NotFoundError, ShapeMismatchError, ValidationError,
 } from '../errors.js';
 import { newId } from '../storage/ids.js';
-import type { DatasetRecord, JobRecord, NewDataset, StoredTraining } from '../storage/records.js';
+import {
+  isTerminal, type DatasetRecord, type JobRecord, type NewDataset, type StoredTraining,
+} from '../storage/records.js';
 import type { IdempotentWrite, Store } from '../storage/store.js';
 import { checkNetworkLimits, checkTrainingLimits } from './limits.js';
 
@@ -135,10 +137,13 @@ async function resolveInitialModel(store: Store, tenant: string, network: Networ
       throw new NotFoundError(`job ${request.jobId} not found`,
         { errors: [{ path: 'training.initialModel.jobId', message: 'no such job' }] });
     }
-    const model = await store.jobs.model(source.id);
+    const model = source.hasModel ? await store.jobs.model(source.id) : null;
     if (!model) {
-      throw new JobNotFinishedError(`job ${request.jobId} has no model to start from`,
-        { errors: [{ path: 'training.initialModel.jobId', message: `the job is ${source.status} without a model` }] });
+      const problem = { errors: [{ path: 'training.initialModel.jobId',
+        message: `the job is ${source.status} without a model` }] };
+      throw isTerminal(source.status)
+        ? new ModelUnavailableError(`job ${request.jobId} ended ${source.status} without a model to start from`, problem)
+        : new JobNotFinishedError(`job ${request.jobId} is ${source.status}; it has no model to start from yet`, problem);
     }
     layers = model.layers;
   } else {
@@ -152,9 +157,12 @@ async function resolveInitialModel(store: Store, tenant: string, network: Networ
     checkParameterShapes(network, layers);
   } catch (error) {
     if (error instanceof EngineShapeMismatchError) {
-      const where = error.op.startsWith('layers') ? `training.initialModel.${error.op}` : 'training.initialModel';
+      // Explicit layers are named as sent (`training.initialModel.layers[1].W`); another job's
+      // model is named by the field that chose it.
+      const where = 'jobId' in request ? 'training.initialModel.jobId' : `training.initialModel.${error.op}`;
+      const message = 'jobId' in request ? `the model of job ${request.jobId} does not fit: ${error.message}` : error.message;
       throw new ShapeMismatchError(`the initial model does not fit the network: ${error.message}`,
-        { errors: [{ path: where, message: error.message }] });
+        { errors: [{ path: where, message }] });
     }
     throw error instanceof EngineError ? new ValidationError([{ path: 'training.initialModel', message: error.message }]) : error;
   }

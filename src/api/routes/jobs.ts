@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { decodeCheckpoint, type LayerParameters } from '../../engine/index.js';
-import { JobNotFinishedError, ModelUnavailableError, NotFoundError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
 import { submitJob } from '../../queue/submit-job.js';
-import { isWellFormedId } from '../../storage/ids.js';
-import { isTerminal, type JobRecord, type StoredModel } from '../../storage/records.js';
+import { isTerminal, type JobRecord } from '../../storage/records.js';
 import type { ApiContext } from '../context.js';
 import { buildDataset } from '../dataset-input.js';
 import { runIdempotent } from '../idempotency.js';
+import { createJobLookup } from '../job-lookup.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
 import { presentJob, presentModel } from '../presenters.js';
 import {
@@ -20,12 +19,7 @@ import {
 /** /v1/jobs: submit, list, read, cancel, follow the history, fetch the model. */
 export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
   const { store, config, dispatcher, events } = context;
-
-  async function findJob(tenant: string, id: string): Promise<JobRecord> {
-    const job = isWellFormedId('job', id) ? await store.jobs.get(tenant, id) : null;
-    if (!job) throw new NotFoundError(`job ${id} not found`);
-    return job;
-  }
+  const { findJob, loadModel } = createJobLookup(store);
 
   return async (app) => {
     app.post('/v1/jobs', {
@@ -126,31 +120,4 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
       return presentModel(job, model);
     });
   };
-
-  async function loadModel(job: JobRecord, acceptCheckpoint: boolean): Promise<StoredModel> {
-    if (job.hasModel) {
-      const model = await store.jobs.model(job.id);
-      if (model) return model;
-    }
-    if (acceptCheckpoint && !isTerminal(job.status)) {
-      const checkpoint = await store.jobs.latestCheckpoint(job.id);
-      if (checkpoint) return checkpointModel(job, checkpoint.state);
-      throw new JobNotFinishedError(`job ${job.id} has no checkpoint yet`);
-    }
-    if (isTerminal(job.status)) throw new ModelUnavailableError(`job ${job.id} ended ${job.status} without a model`);
-    throw new JobNotFinishedError(`job ${job.id} is ${job.status}; its model exists once it finishes (or use ?checkpoint=latest)`);
-  }
-}
-
-/** The weights inside a stored engine checkpoint, shaped by the job's network. */
-function checkpointModel(job: JobRecord, state: Uint8Array): StoredModel {
-  const checkpoint = decodeCheckpoint(state);
-  let inputs = job.network.inputSize;
-  const layers: LayerParameters[] = job.network.layers.map((layer, index) => {
-    const W = { rows: inputs, cols: layer.units, data: checkpoint.parameters[2 * index] };
-    const b = { rows: 1, cols: layer.units, data: checkpoint.parameters[2 * index + 1] };
-    inputs = layer.units;
-    return { W, b };
-  });
-  return { epoch: checkpoint.epoch, cost: checkpoint.cost, layers };
 }

@@ -24,10 +24,11 @@ export class Graph {
 
   /**
    * A trained parameter. The node shares the matrix's buffer, so an optimizer that updates the
-   * matrix in place is seen by the next forward pass without copying.
+   * matrix in place is seen by the next forward pass without copying. Inference passes
+   * `requiresGrad: false`: then neither it nor any op it feeds allocates a gradient buffer.
    */
-  parameter(name: string, matrix: Matrix): Node {
-    return this.leaf('parameter', name, matrix.rows, matrix.cols, matrix.data, true);
+  parameter(name: string, matrix: Matrix, options: { requiresGrad?: boolean } = {}): Node {
+    return this.leaf('parameter', name, matrix.rows, matrix.cols, matrix.data, options.requiresGrad ?? true);
   }
 
   /** A fixed value that no gradient flows into. */

@@ -47,7 +47,8 @@ export function describeGraph(graph: Graph, root?: Node): GraphDescription {
 export function graphToDot(description: GraphDescription, title = 'chainrule'): string {
   const lines = [`digraph ${quote(title)} {`, '  rankdir=LR;', '  node [fontname="Helvetica"];'];
   for (const node of description.nodes) {
-    const shape = `${node.shape[0]}×${node.shape[1]}`;
+    // ASCII only: Graphviz builds without font metrics warn about characters such as ×.
+    const shape = `[${node.shape[0]}, ${node.shape[1]}]`;
     const label = node.name ? `${node.name}\\n${node.op} ${shape}` : `${node.op}\\n${shape}`;
     const style = node.op === 'parameter' ? 'shape=box, style=filled, fillcolor="#e8eefc"'
       : node.op === 'input' || node.op === 'constant' ? 'shape=box' : 'shape=ellipse';
@@ -70,11 +71,23 @@ function quote(text: string, keepNewlines = false): string {
 }
 
 /**
- * The graph a training step of `definition` differentiates, recorded over zero weights for a
- * batch of `rows` rows: what a job's /graph shows. The root is the cost.
+ * The graph a training step of `definition` differentiates, for a batch of `rows` rows: what a
+ * job's /graph shows. The root is the cost. The graph is recorded over zero weights for batches
+ * of one and two rows, and a node whose height differs between the two has one row per batch
+ * row; so the description costs the same for a batch of a million rows as for one.
  */
 export function describeNetworkGraph(definition: NetworkDefinition, rows: number, l2 = 0): GraphDescription {
   validateNetwork(definition);
+  const one = recordTrainingGraph(definition, 1, l2);
+  const two = recordTrainingGraph(definition, 2, l2);
+  const nodes = one.nodes.map((node, index): GraphNodeDescription => {
+    const perBatchRow = two.nodes[index].shape[0] !== node.shape[0];
+    return perBatchRow ? { ...node, shape: [rows, node.shape[1]] } : node;
+  });
+  return one.root === undefined ? { nodes } : { nodes, root: one.root };
+}
+
+function recordTrainingGraph(definition: NetworkDefinition, rows: number, l2: number): GraphDescription {
   const graph = new Graph(jsKernels);
   let inputs = definition.inputSize;
   const zeros = definition.layers.map((layer) => {

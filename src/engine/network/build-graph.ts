@@ -27,6 +27,8 @@ export interface DenseGraphOptions {
   readonly l2?: number;
   /** Whether ∂/∂inputs is wanted (the gradients explainer); training leaves it off. */
   readonly inputsRequireGrad?: boolean;
+  /** False for forward-only use (prediction): no gradient buffers anywhere. Default true. */
+  readonly parametersRequireGrad?: boolean;
 }
 
 /**
@@ -40,10 +42,11 @@ export function buildDenseGraph(graph: Graph, definition: NetworkDefinition,
     { requiresGrad: options.inputsRequireGrad ?? false });
 
   let hidden = inputs;
+  const requiresGrad = options.parametersRequireGrad ?? true;
   const parameters = definition.layers.map((spec, index) => {
     const name = `layer${index + 1}`;
-    const W = graph.parameter(`${name}/W`, layers[index].W);
-    const b = graph.parameter(`${name}/b`, layers[index].b);
+    const W = graph.parameter(`${name}/W`, layers[index].W, { requiresGrad });
+    const b = graph.parameter(`${name}/b`, layers[index].b, { requiresGrad });
     const z = graph.apply(biasAdd, [graph.apply(matmul, [hidden, W], undefined), b], undefined);
     hidden = applyActivation(graph, spec, z, name);
     return { W, b };

@@ -53,8 +53,8 @@ export function initializeParameters(definition: NetworkDefinition, random: Rand
 export function checkParameterShapes(definition: NetworkDefinition,
   layers: readonly LayerParameters[]): void {
   if (layers.length !== definition.layers.length) {
-    throw new ShapeMismatchError('initialModel', [[layers.length], [definition.layers.length]],
-      'the model has a different number of layers than the network');
+    throw new ShapeMismatchError('layers', [[layers.length], [definition.layers.length]],
+      `${layers.length} layers of weights for a network of ${definition.layers.length} layers`);
   }
   let inputs = definition.inputSize;
   definition.layers.forEach((spec, index) => {
