@@ -93,7 +93,7 @@ describe('graphToDot', () => {
     const dot = graphToDot(description);
     expect(dot).toContain('"matmul\\n[4, 4]"');
     expect(dot).toContain('layer1/W\\nparameter [3, 4]');
-    expect(dot).toMatch(new RegExp(`n${description.root} \\[[^\\]]*peripheries=2`));
+    expect(dot).toMatch(new RegExp(`\\n  n${description.root} \\[[^\\n]*peripheries=2`));
   });
 
   it('quotes titles and names safely', () => {
