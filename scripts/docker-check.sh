@@ -172,7 +172,7 @@ build_image() {
   [ -f "$ca_file" ] || ca_file=/etc/ssl/certs/ca-certificates.crt
   [ -f "$ca_file" ] && secret=(--secret "id=npm_ca,src=$ca_file")
 
-  in_buildah build --isolation chroot --layers --format docker --pull=never \
+  in_buildah build --isolation chroot --layers --force-rm --format docker --pull=never \
     "${NOFILE[@]}" "${secret[@]}" --build-arg "BASE=$BASE_IMAGE" --tag "$IMAGE" . \
     > "$WORK_DIR/build.log" 2>&1 \
     || { tail -40 "$WORK_DIR/build.log"; fail "the image build failed (log above)"; }
@@ -269,6 +269,10 @@ api verify "$URL" "$WORK_DIR/state.json"
 in_podman logs "$SECOND" 2>/dev/null | api check-resume "$WORK_DIR/state.json"
 stop_container "$SECOND"
 phase_done "restart and verify"
+
+# Every build leaves untagged images behind, the layer cache among them: those made over a
+# week ago go, which bounds their disk use at the price of an uncached build once a week.
+in_podman image prune --force --filter until=168h >/dev/null
 
 size="$(in_podman image inspect --format '{{.Size}}' "$IMAGE")"
 echo "== docker-check timings"
