@@ -2,11 +2,16 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './error-handler.js';
+import { JobEventHub } from './events/job-event-hub.js';
 import { registerOpenApi } from './openapi.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
+import { jobEventRoutes } from './routes/job-events.js';
 import { jobRoutes } from './routes/jobs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { networkRoutes } from './routes/networks.js';
+import { ServiceMetrics } from '../metrics/service-metrics.js';
 
 /** JSON nested deeper than this is refused before parsing: no dataset needs more than 3 levels. */
 const MAX_JSON_DEPTH = 64;
@@ -33,14 +38,24 @@ export async function buildApp(context: ApiContext) {
     request.tenant = 'default';
   });
 
+  const { store, events, logger } = context;
+  const eventHub = new JobEventHub({ store, events, logger });
+  const metrics = new ServiceMetrics({ store, events, workers: context.workers,
+    eventStreams: () => eventHub.streamCount });
+  // Open event streams would keep the server from closing: they end before it closes.
+  app.addHook('preClose', () => eventHub.close());
+
   registerParsers(app);
   registerErrorHandler(app);
   await registerOpenApi(app);
 
   await app.register(healthRoutes(context));
+  await app.register(metricsRoutes(metrics));
   await app.register(datasetRoutes(context));
   await app.register(networkRoutes(context));
   await app.register(jobRoutes(context));
+  await app.register(jobEventRoutes(context, eventHub));
+  await app.register(dashboardRoutes());
   return app;
 }
 

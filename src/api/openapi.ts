@@ -44,7 +44,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'datasets', description: 'Training data, stored as float64.' },
         { name: 'networks', description: 'Network definitions: layers, activations, loss.' },
         { name: 'jobs', description: 'Training jobs, their history and their models.' },
-        { name: 'operations', description: 'Health, readiness.' },
+        { name: 'operations', description: 'Health, readiness, Prometheus metrics.' },
       ],
     },
     transform: transformRoute,
