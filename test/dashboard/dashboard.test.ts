@@ -53,6 +53,8 @@ async function screenshot(page: Page, name: string): Promise<void> {
 
 const pointsOf = (page: Page) => page.locator('.chart-plot').first().getAttribute('data-points').then(Number);
 const statusOf = (page: Page) => page.locator('.summary [data-status]').getAttribute('data-status');
+/** How long a page may take to show what it was sent, on a busy machine. */
+const PATIENCE = { timeout: 15_000 };
 /** Pixels the page is wider than the screen (a string: the test's types know no DOM). */
 const SIDEWAYS_OVERFLOW = 'document.documentElement.scrollWidth - window.innerWidth';
 /** Resolves after the page has drawn two more frames: what was pending is on screen. */
@@ -66,12 +68,13 @@ describe.skipIf(!hasChromium)(SUITE, () => {
   it('submits XOR from the form and draws the cost curve growing epoch by epoch until succeeded', async () => {
     const page = await context.newPage();
     await page.goto(`${live.url}/`);
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Jobs');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), PATIENCE).toBe('Jobs');
     await page.getByRole('navigation').getByRole('link', { name: 'New job' }).click();
 
     // Prefilled with the lecture's XOR; the test widens the network so that training lasts a
     // few seconds, and bounds it by time so that its length does not depend on this machine.
-    await expect.poll(() => page.getByLabel('Data (JSON or CSV)').inputValue()).toContain('[[0,0],[0,1],[1,0],[1,1]]');
+    await expect.poll(() => page.getByLabel('Data (JSON or CSV)').inputValue(), PATIENCE)
+      .toContain('[[0,0],[0,1],[1,0],[1,1]]');
     await page.getByLabel('Layer 1 units').fill('256');
     await page.getByLabel('Layer 1 activation').selectOption('tanh');
     await page.getByRole('button', { name: 'Add hidden layer' }).click();
@@ -95,11 +98,11 @@ describe.skipIf(!hasChromium)(SUITE, () => {
 
     await expect.poll(() => statusOf(page), { timeout: 60_000 }).toBe('succeeded');
     const job = await live.call<{ progress: { epoch: number }; stopReason: string }>('GET', `/v1/jobs/${xorJobId}`);
-    await expect.poll(() => pointsOf(page)).toBe(job.progress.epoch);
+    await expect.poll(() => pointsOf(page), PATIENCE).toBe(job.progress.epoch);
     expect(job.stopReason).toBe('timeLimit');
     // The weights of the three layers: a heatmap of each W, a bar chart of each b.
-    await expect.poll(() => page.locator('canvas.heatmap').count()).toBe(3);
-    await expect.poll(() => page.locator('figure.bars canvas').count()).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => page.locator('canvas.heatmap').count(), PATIENCE).toBe(3);
+    await expect.poll(() => page.locator('figure.bars canvas').count(), PATIENCE).toBeGreaterThanOrEqual(3);
     await page.locator('.graph-panel .notice, .graph-panel svg').first().waitFor();
     const graph = await page.locator('.graph-panel').textContent();
     if (await page.locator('.graph-panel svg').count() === 0) {
@@ -109,7 +112,7 @@ describe.skipIf(!hasChromium)(SUITE, () => {
 
     await page.getByRole('navigation').getByRole('link', { name: 'Jobs' }).click();
     const row = page.locator(`tr[data-job-id="${xorJobId}"]`);
-    await expect.poll(() => row.locator('[data-status]').getAttribute('data-status')).toBe('succeeded');
+    await expect.poll(() => row.locator('[data-status]').getAttribute('data-status'), PATIENCE).toBe('succeeded');
     await screenshot(page, 'jobs-list');
     await page.close();
   }, 120_000);
@@ -134,14 +137,14 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     await page.keyboard.press('Enter');
 
     await expect.poll(() => statusOf(page), { timeout: 30_000 }).toBe('cancelled');
-    await expect.poll(() => page.locator('.connection').textContent())
+    await expect.poll(() => page.locator('.connection').textContent(), PATIENCE)
       .toMatch(/^Finished: cancelled after epoch \d+\.$/);
     await answered;
     await page.evaluate(NEXT_FRAMES); // the late answer has been handled (and must be ignored)
     expect(await statusOf(page)).toBe('cancelled');
     const job = await live.call<{ status: string; progress: { epoch: number } }>('GET', `/v1/jobs/${id}`);
     expect(job.status).toBe('cancelled');
-    await expect.poll(() => pointsOf(page)).toBe(job.progress.epoch);
+    await expect.poll(() => pointsOf(page), PATIENCE).toBe(job.progress.epoch);
     await screenshot(page, 'job-cancelled');
     await page.close();
   }, 60_000);
@@ -150,12 +153,12 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     const page = await context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${live.url}/#/jobs/${xorJobId}`);
-    await expect.poll(() => page.locator('canvas.heatmap').count()).toBe(3);
+    await expect.poll(() => page.locator('canvas.heatmap').count(), PATIENCE).toBe(3);
 
     expect(await page.evaluate(SIDEWAYS_OVERFLOW)).toBeLessThanOrEqual(0);
     await screenshot(page, 'job-phone');
     await page.goto(`${live.url}/#/new`);
-    await expect.poll(() => page.evaluate(SIDEWAYS_OVERFLOW)).toBeLessThanOrEqual(0);
+    await expect.poll(() => page.evaluate(SIDEWAYS_OVERFLOW), PATIENCE).toBeLessThanOrEqual(0);
     await screenshot(page, 'new-job-phone');
     await page.close();
   }, 60_000);
