@@ -1,5 +1,6 @@
-// `npm start`: builds when the compiled output is missing or older than the sources, then runs
-// the service. A fresh clone needs nothing else: npm install built the WebAssembly kernel.
+// `npm start`: builds when the compiled output or the dashboard bundle is missing or older than
+// its sources, then runs the service. A fresh clone needs nothing else: npm install built the
+// WebAssembly kernel.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +31,14 @@ const stale = !existsSync(entry)
 if (stale) {
   console.error('chainrule: building (npm run build)…');
   run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
+}
+
+// The dashboard is built by esbuild, a development dependency: without it the API still runs.
+try {
+  const { ensureDashboard } = await import('./build-dashboard.mjs');
+  await ensureDashboard();
+} catch (error) {
+  console.error(`chainrule: the dashboard could not be built (${error.message}); the API runs without it`);
 }
 
 await import(entry);

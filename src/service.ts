@@ -46,7 +46,8 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     checkpointEveryMs: config.checkpointEveryMs,
   });
 
-  const app = await buildApp({ config, store, events, logger, dispatcher, isPoolUsable: () => pool.isUsable() });
+  const app = await buildApp({ config, store, events, logger, dispatcher, isPoolUsable: () => pool.isUsable(),
+    workers: pool });
   const url = await app.listen({ port: config.port, host: config.host });
   dispatcher.start();
   const pruner = setInterval(() => {

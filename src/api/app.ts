@@ -2,16 +2,21 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiContext } from './context.js';
 import { registerErrorHandler, sendProblem, toAppError } from './error-handler.js';
+import { JobEventHub } from './events/job-event-hub.js';
 import { registerOpenApi } from './openapi.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { registerSecurity } from './security.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
+import { jobEventRoutes } from './routes/job-events.js';
 import { jobRoutes } from './routes/jobs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { networkRoutes } from './routes/networks.js';
 // Imported after the routes above so that their schemas keep their place in the OpenAPI document.
 import { modelRoutes } from './routes/models.js';
 import { exportRoutes } from './routes/exports.js';
 import { gradientRoutes } from './routes/gradients.js';
+import { ServiceMetrics } from '../metrics/service-metrics.js';
 
 /** JSON nested deeper than this is refused before parsing: no dataset needs more than 3 levels. */
 const MAX_JSON_DEPTH = 64;
@@ -38,18 +43,28 @@ export async function buildApp(context: ApiContext) {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('tenant', '');
 
+  const { store, events, logger } = context;
+  const eventHub = new JobEventHub({ store, events, logger });
+  const metrics = new ServiceMetrics({ store, events, workers: context.workers,
+    eventStreams: () => eventHub.streamCount });
+  // Open event streams would keep the server from closing: they end before it closes.
+  app.addHook('preClose', () => eventHub.close());
+
   registerParsers(app);
   registerErrorHandler(app);
   await registerSecurity(app, context.config);
   await registerOpenApi(app);
 
   await app.register(healthRoutes(context));
+  await app.register(metricsRoutes(metrics));
   await app.register(datasetRoutes(context));
   await app.register(networkRoutes(context));
   await app.register(jobRoutes(context));
   await app.register(modelRoutes(context));
   await app.register(exportRoutes(context));
   await app.register(gradientRoutes(context));
+  await app.register(jobEventRoutes(context, eventHub));
+  await app.register(dashboardRoutes());
   return app;
 }
 

@@ -16,6 +16,8 @@ export interface ApiContext {
   };
   /** True while the training pool can take jobs, for /readyz. */
   isPoolUsable(): boolean;
+  /** The training threads, for /metrics; absent where the app runs without a pool. */
+  readonly workers?: { readonly size: number; busy(): number };
 }
 
 declare module 'fastify' {

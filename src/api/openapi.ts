@@ -57,7 +57,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'jobs', description: 'Training jobs, their history and their models.' },
         { name: 'models', description: 'Use a trained model: predict, export to ONNX and TF.js, see its graph.' },
         { name: 'gradients', description: 'The chain rule at work: every node\'s value and gradient.' },
-        { name: 'operations', description: 'Health, readiness.' },
+        { name: 'operations', description: 'Health, readiness, Prometheus metrics.' },
       ],
     },
     transform: transformRoute,

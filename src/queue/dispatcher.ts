@@ -266,14 +266,19 @@ export class Dispatcher {
     if (running.lost || (items.length === 0 && !checkpoint)) return running.writes;
 
     running.writes = running.writes.then(async () => {
+      let committed = false;
       const held = await this.options.store.jobs.recordProgress(running.job.id, running.attempt, {
         items, epoch: running.lastEpoch, cost: running.lastCost, validationCost: running.lastValidationCost,
         bestEpoch: running.bestEpoch, checkpoint,
-      }).catch((error) => {
+      }).then((isHeld) => (committed = isHeld), (error) => {
         running.logger.error({ err: toError(error) }, 'could not record progress');
         return true;
       });
       if (!held) this.loseLease(running);
+      // Event streams that joined after these epochs were announced read them back once written.
+      if (committed && items.length > 0) {
+        this.options.events.emit('recorded', running.job.id, items[items.length - 1].epoch);
+      }
     });
     return running.writes;
   }

@@ -148,6 +148,8 @@ export interface JobStore {
   getById(id: string): Promise<JobRecord | null>;
   list(tenant: string, options: ListOptions): Promise<Page<JobRecord>>;
   countWaiting(): Promise<number>;
+  /** Jobs of every tenant per status, every status present (0 when none): for metrics. */
+  countByStatus(): Promise<Record<JobStatus, number>>;
 
   /**
    * Claims the oldest queued job, or a running one whose lease expired, in one immediate

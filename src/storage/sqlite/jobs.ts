@@ -1,7 +1,8 @@
 import { JobQuotaExceededError, QueueFullError } from '../../errors.js';
 import { decodeLayers, encodeLayers } from '../codec.js';
-import type {
-  HistoryItem, JobRecord, JobStatus, Page, StoredCheckpoint, StoredModel,
+import {
+  JOB_STATUSES, type HistoryItem, type JobRecord, type JobStatus, type Page,
+  type StoredCheckpoint, type StoredModel,
 } from '../records.js';
 import type {
   ClaimedJob, ClaimOptions, CreateJobOptions, JobOutcome, JobStore, LeaseInfo, ListOptions, NewJob,
@@ -107,6 +108,12 @@ export class SqliteJobs implements JobStore {
 
   async countWaiting(): Promise<number> {
     return this.statements.countWaiting.get()!.count;
+  }
+
+  async countByStatus(): Promise<Record<JobStatus, number>> {
+    const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>;
+    for (const row of this.statements.countByStatus.all()) counts[row.status] = row.count;
+    return counts;
   }
 
   async claimNext(options: ClaimOptions): Promise<ClaimedJob | null> {
@@ -265,6 +272,8 @@ function prepareJobStatements(db: SqliteDatabase) {
       `SELECT count(*) AS count FROM jobs WHERE tenant = @tenant AND status IN ('queued', 'running')`),
     countWaiting: db.prepare<[], { count: number }>(
       `SELECT count(*) AS count FROM jobs WHERE status = 'queued'`),
+    countByStatus: db.prepare<[], { status: JobStatus; count: number }>(
+      'SELECT status, count(*) AS count FROM jobs GROUP BY status'),
 
     /** The oldest running job whose lease ran out: its owner is presumed dead. */
     nextExpired: db.prepare<{ now: number }, { id: string; attempts: number; failures: number }>(
