@@ -354,7 +354,7 @@ export class Dispatcher {
   private async complete(running: RunningJob, raw: unknown): Promise<void> {
     await this.drain(running);
     if (running.lost) return;
-    const { store, events, maxAttempts } = this.options;
+    const { store, maxAttempts } = this.options;
     if (running.protocolError) {
       await this.crashed(running, new Error(`worker sent an invalid message: ${running.protocolError}`));
       return;
@@ -391,23 +391,28 @@ export class Dispatcher {
       running.logger.info({ status, stopReason: outcome.stopReason, epoch: outcome.epoch, durationMs },
         'job finished');
     }
-    // Only for local listeners: a database that fails right now costs them this one event.
-    const after = await store.jobs.getById(running.job.id).catch(() => null);
-    if (after) events.emit('status', after);
+    await this.announceStatus(running.job.id);
   }
 
   private async crashed(running: RunningJob, error: Error): Promise<void> {
     await this.drain(running);
     if (running.lost) return;
-    const { store, events, maxAttempts } = this.options;
+    const { store, maxAttempts } = this.options;
     const status = await this.persistEnd(running, () => store.jobs.release(running.job.id, running.attempt, {
       countFailure: true, maxAttempts, checkpoint: null,
       failure: { code: 'WORKER_CRASHED', message: `the training worker crashed: ${error.message}` },
       finishedAt: new Date().toISOString(),
     }));
     running.logger.error({ err: error, status }, 'training worker crashed');
-    // Only for local listeners: a database that fails right now costs them this one event.
-    const after = await store.jobs.getById(running.job.id).catch(() => null);
+    await this.announceStatus(running.job.id);
+  }
+
+  /** Tells local listeners how a job stands now; skips the read when nobody listens. */
+  private async announceStatus(jobId: string): Promise<void> {
+    const { store, events } = this.options;
+    if (events.listenerCount('status') === 0) return;
+    // A database that fails right now costs the listeners this one event, nothing else.
+    const after = await store.jobs.getById(jobId).catch(() => null);
     if (after) events.emit('status', after);
   }
 

@@ -71,6 +71,7 @@ export class RemoteJobEvents {
   }
 
   private async relayStatus(jobId: string): Promise<void> {
+    if (this.events.listenerCount('status') === 0 && !this.emittedThrough.has(jobId)) return;
     const job = await this.store.jobs.getById(jobId);
     if (!job) return;
     const followed = this.emittedThrough.get(jobId);

@@ -99,11 +99,11 @@ export class PostgresDatabase {
           execute: async (text, values) => (await client.query(text, values)).rowCount ?? 0,
           notify: (notification) => void notifications.push(JSON.stringify(notification)),
         });
-        if (notifications.length > 0) {
-          await client.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload',
-            [NOTIFY_CHANNEL, notifications]);
-        }
-        await client.query('COMMIT');
+        // The notifications travel with the COMMIT, in one round trip (the simple-query protocol
+        // takes several statements but no parameters, hence the escaped literals).
+        const notify = notifications.map((payload) =>
+          `SELECT pg_notify(${client.escapeLiteral(NOTIFY_CHANNEL)}, ${client.escapeLiteral(payload)});`);
+        await client.query(`${notify.join(' ')} COMMIT`);
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: unknown) => { broken = toError(rollbackError); });

@@ -59,13 +59,22 @@ export async function lockNextQueued(tx: Transaction): Promise<string | null> {
   return row?.id ?? null;
 }
 
+/**
+ * Leases the job to `owner` as its next attempt and opens that attempt's audit row, whose time
+ * is the database's clock (one clock for every replica), in one statement.
+ */
 export async function claimJob(tx: Transaction, id: string, claim: { owner: string; expiresAt: number;
   startedAt: string; tookOverExpired: boolean }): Promise<JobRow> {
   const [row] = await tx.query<JobRow>(
-    `UPDATE jobs SET status = 'running', attempts = attempts + 1, failures = failures + $2,
-       lease_owner = $3, lease_expires_at = $4, started_at = COALESCE(started_at, $5)
-     WHERE id = $1
-     RETURNING ${JOB_COLUMNS}`,
+    `WITH claimed AS (
+       UPDATE jobs SET status = 'running', attempts = attempts + 1, failures = failures + $2,
+         lease_owner = $3, lease_expires_at = $4, started_at = COALESCE(started_at, $5)
+       WHERE id = $1
+       RETURNING ${JOB_COLUMNS}),
+     attempt AS (
+       INSERT INTO job_attempts (job_id, attempt, owner, started_at)
+       SELECT id, attempts, $3, clock_timestamp() FROM claimed)
+     SELECT * FROM claimed`,
     [id, claim.tookOverExpired ? 1 : 0, claim.owner, claim.expiresAt, claim.startedAt]);
   return row;
 }
@@ -76,13 +85,6 @@ export async function failExpired(tx: Transaction, id: string, attempts: number,
     `UPDATE jobs SET status = 'failed', failures = failures + 1, error_code = 'WORKER_CRASHED',
        error_message = $3, lease_owner = NULL, lease_expires_at = NULL, finished_at = $4
      WHERE id = $1 AND attempts = $2 AND status = 'running'`, [id, attempts, message, finishedAt]);
-}
-
-/** Opens an attempt's audit row; its time is the database's clock, shared by all replicas. */
-export async function openAttempt(tx: Transaction, id: string, attempt: number, owner: string): Promise<void> {
-  await tx.execute(
-    `INSERT INTO job_attempts (job_id, attempt, owner, started_at) VALUES ($1, $2, $3, clock_timestamp())`,
-    [id, attempt, owner]);
 }
 
 export async function closeAttempt(tx: Transaction, id: string, attempt: number, outcome: AttemptOutcome): Promise<void> {
@@ -157,8 +159,9 @@ export async function finishJob(tx: Transaction, id: string, attempt: number, ou
 
 /** Deletes what an abandoned attempt wrote past the job's last epoch, and its checkpoint. */
 export async function clearAfterFinish(tx: Transaction, id: string, lastEpoch: number): Promise<void> {
-  await tx.execute('DELETE FROM job_history WHERE job_id = $1 AND epoch > $2', [id, lastEpoch]);
-  await tx.execute('DELETE FROM job_checkpoints WHERE job_id = $1', [id]);
+  await tx.execute(
+    `WITH trimmed AS (DELETE FROM job_history WHERE job_id = $1 AND epoch > $2)
+     DELETE FROM job_checkpoints WHERE job_id = $1`, [id, lastEpoch]);
 }
 
 export async function requeueJob(tx: Transaction, id: string, attempt: number, failures: number): Promise<void> {

@@ -1,5 +1,4 @@
 import { QueueFullError } from '../../errors.js';
-import { decodeLayers } from '../codec.js';
 import type {
   HistoryItem, JobAttempt, JobRecord, JobStatus, NewDataset, Page, StoredCheckpoint, StoredModel,
 } from '../records.js';
@@ -7,8 +6,9 @@ import type {
   ClaimedJob, ClaimOptions, IdempotentWrite, JobOutcome, JobStore, LeaseInfo, ListOptions, NewJob,
   ProgressWrite, StoreNotification,
 } from '../store.js';
-import { readBlob, type PostgresDatabase, type Transaction } from './database.js';
-import { insertDataset, lockDatasetForUse, readDatasetValues, toPage } from './datasets.js';
+import { bufferToFloat64, decodeLayers } from '../codec.js';
+import { readBlob, type BlobColumn, type PostgresDatabase, type Transaction } from './database.js';
+import { insertDataset, lockDatasetForUse, toPage } from './datasets.js';
 import { claimIdempotent } from './idempotency.js';
 import {
   fromAttemptRow, fromHistoryRow, fromJobRow, JOB_COLUMNS, LEASE_COLUMNS, toLease, type AttemptRow,
@@ -16,7 +16,7 @@ import {
 } from './job-rows.js';
 import {
   claimJob, clearAfterFinish, closeAttempt, countQueuedForEnqueue, failExpired, failRunningJob, finishJob,
-  insertJob, lockLease, lockNextExpired, lockNextQueued, openAttempt, renewHeldLeases, requeueJob,
+  insertJob, lockLease, lockNextExpired, lockNextQueued, renewHeldLeases, requeueJob,
   saveCheckpoint, updateProgress, upsertHistory,
 } from './job-statements.js';
 
@@ -86,7 +86,6 @@ export class PostgresJobs implements JobStore {
         }
         const job = fromJobRow(await claimJob(tx, candidate, { owner: options.owner,
           expiresAt: options.now + options.leaseMs, startedAt: options.startedAt, tookOverExpired: expired !== null }));
-        await openAttempt(tx, job.id, job.attempts, options.owner);
         tx.notify(this.status(job.id, 'running'));
         // Read in the claiming transaction: if this fails, the claim is undone with it.
         return this.loadClaimed(tx, job);
@@ -207,21 +206,63 @@ export class PostgresJobs implements JobStore {
     return { type: 'status', jobId: id, status, origin: this.origin };
   }
 
-  /** Everything a worker needs for a claimed job: dataset, newest checkpoint, initial weights. */
+  /**
+   * Everything a worker needs for a claimed job (dataset, newest checkpoint, initial weights) in
+   * one query; a blob too large to arrive in one piece is then read in slices.
+   */
   private async loadClaimed(tx: Transaction, job: JobRecord): Promise<ClaimedJob> {
-    const [shape] = await tx.query<{ rows: number; input_size: number; target_size: number }>(
-      'SELECT rows, input_size, target_size FROM datasets WHERE id = $1', [job.datasetId]);
-    const values = await readDatasetValues(tx, job.datasetId);
-    if (!shape || !values) throw new Error(`dataset ${job.datasetId} of job ${job.id} is missing`);
-    const initial = await readBlob(tx, { table: 'jobs', column: 'initial_model', key: 'id' }, job.id);
+    const [row] = await tx.query<ClaimPayloadRow>(CLAIM_PAYLOAD, [job.id, INLINE_BLOB_BYTES]);
+    if (!row) throw new Error(`dataset ${job.datasetId} of job ${job.id} is missing`);
+    const blob = async (length: number | null, bytes: Buffer | null, where: BlobColumn, key: string) =>
+      length === null ? null : bytes ?? await readBlob(tx, where, key);
+    const inputs = await blob(row.inputs_length, row.inputs, { table: 'datasets', column: 'inputs', key: 'id' },
+      job.datasetId);
+    const targets = await blob(row.targets_length, row.targets, { table: 'datasets', column: 'targets', key: 'id' },
+      job.datasetId);
+    const initial = await blob(row.initial_length, row.initial_model,
+      { table: 'jobs', column: 'initial_model', key: 'id' }, job.id);
+    const state = await blob(row.checkpoint_length, row.checkpoint_state,
+      { table: 'job_checkpoints', column: 'state', key: 'job_id' }, job.id);
     return {
       job,
-      dataset: { ...values, rows: shape.rows, inputSize: shape.input_size, targetSize: shape.target_size },
-      checkpoint: await readCheckpoint(tx, job.id),
+      dataset: { inputs: bufferToFloat64(inputs!), targets: bufferToFloat64(targets!), rows: row.rows,
+        inputSize: row.input_size, targetSize: row.target_size },
+      checkpoint: state ? { epoch: row.checkpoint_epoch!, state: new Uint8Array(state) } : null,
       initialModel: initial ? decodeLayers(initial) : null,
     };
   }
 }
+
+/** Blobs up to this size come with the claim's one query; larger ones are read in slices. */
+const INLINE_BLOB_BYTES = 8 * 1024 * 1024;
+
+interface ClaimPayloadRow {
+  rows: number;
+  input_size: number;
+  target_size: number;
+  inputs_length: number;
+  inputs: Buffer | null;
+  targets_length: number;
+  targets: Buffer | null;
+  initial_length: number | null;
+  initial_model: Buffer | null;
+  checkpoint_epoch: number | null;
+  checkpoint_length: number | null;
+  checkpoint_state: Buffer | null;
+}
+
+const inline = (column: string) => `CASE WHEN octet_length(${column}) <= $2 THEN ${column} END`;
+const CLAIM_PAYLOAD = `
+  SELECT d.rows, d.input_size, d.target_size,
+         octet_length(d.inputs) AS inputs_length, ${inline('d.inputs')} AS inputs,
+         octet_length(d.targets) AS targets_length, ${inline('d.targets')} AS targets,
+         octet_length(j.initial_model) AS initial_length, ${inline('j.initial_model')} AS initial_model,
+         c.epoch AS checkpoint_epoch, octet_length(c.state) AS checkpoint_length,
+         ${inline('c.state')} AS checkpoint_state
+    FROM jobs j
+    JOIN datasets d ON d.id = j.dataset_id
+    LEFT JOIN job_checkpoints c ON c.job_id = j.id
+   WHERE j.id = $1`;
 
 async function readCheckpoint(tx: Transaction, id: string): Promise<StoredCheckpoint | null> {
   const [row] = await tx.query<{ epoch: number }>('SELECT epoch FROM job_checkpoints WHERE job_id = $1', [id]);
