@@ -3,12 +3,13 @@
  * SQLite process, on many small jobs, where the per-job overhead of the queue shows: claim,
  * progress and end transactions, notifications, handing the job to a worker thread. Each
  * replica runs BENCH_WORKERS training threads. A throwaway PostgreSQL server is started for the
- * run. Figures only: nothing here fails on timing.
+ * run. The setups take turns, ROUNDS times, and each reports its median, so that load from other
+ * programs on the machine falls on all of them alike. Figures only: nothing here fails on timing.
  *
- *   npm run bench:postgres         (JOBS=300 EPOCHS=100 BENCH_WORKERS=1 by default)
+ *   npm run bench:postgres         (JOBS=300 EPOCHS=100 BENCH_WORKERS=1 ROUNDS=3 by default)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -20,6 +21,7 @@ import { trainDirectly } from '../test/support/training-fixtures.js';
 const JOBS = Number(process.env.JOBS ?? 300);
 const EPOCHS = Number(process.env.EPOCHS ?? 100);
 const WORKERS = process.env.BENCH_WORKERS ?? '1';
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 /** Requests in flight while submitting. */
 const SUBMITTERS = 8;
 
@@ -98,6 +100,12 @@ function trainingAloneSeconds(): number {
   return (performance.now() - started) / 1000;
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 async function main(): Promise<void> {
   const binaries = findPostgresBinaries();
   if (!binaries) {
@@ -105,22 +113,34 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const cluster = await startPostgresCluster(binaries);
-  console.log(`${JOBS} jobs of XOR 2-2-1, ${EPOCHS} epochs each; ${WORKERS} training thread(s) per process\n`);
+  console.log(`${JOBS} jobs of XOR 2-2-1, ${EPOCHS} epochs each; ${WORKERS} training thread(s) per process; `
+    + `${ROUNDS} rounds; load average at start: ${loadavg()[0].toFixed(1)}\n`);
   try {
-    const alone = trainingAloneSeconds();
-    const runs = [await runSqlite()];
-    for (const count of [1, 2, 3]) runs.push(await runPostgres(cluster.url, count));
+    const alone: number[] = [];
+    const seconds = new Map<string, number[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      alone.push(trainingAloneSeconds());
+      const runs = [await runSqlite()];
+      for (const count of [1, 2, 3]) runs.push(await runPostgres(cluster.url, count));
+      for (const run of runs) seconds.set(run.label, [...(seconds.get(run.label) ?? []), run.seconds]);
+    }
 
-    const sqlite = runs[0];
-    const rows = runs.map((run) => ({
-      setup: run.label,
-      'jobs/s': (JOBS / run.seconds).toFixed(1),
-      'ms/job': ((run.seconds * 1000) / JOBS).toFixed(2),
-      'queue ms/job': (((run.seconds - alone) * 1000) / JOBS).toFixed(2),
-      'vs SQLite': `${(sqlite.seconds / run.seconds).toFixed(2)}x`,
-    }));
+    const trainingSeconds = median(alone);
+    const sqlite = median(seconds.get('SQLite, 1 process')!);
+    const rows = [...seconds].map(([label, all]) => {
+      const typical = median(all);
+      return {
+        setup: label,
+        'jobs/s': (JOBS / typical).toFixed(1),
+        'jobs/s range': `${(JOBS / Math.max(...all)).toFixed(1)}–${(JOBS / Math.min(...all)).toFixed(1)}`,
+        'ms/job': ((typical * 1000) / JOBS).toFixed(2),
+        'queue ms/job': (((typical - trainingSeconds) * 1000) / JOBS).toFixed(2),
+        'vs SQLite': `${(sqlite / typical).toFixed(2)}x`,
+      };
+    });
     console.table(rows);
-    console.log(`training alone (this process, no queue): ${((alone * 1000) / JOBS).toFixed(2)} ms/job`);
+    console.log(`training alone (this process, no queue): ${((trainingSeconds * 1000) / JOBS).toFixed(2)} ms/job; `
+      + `load average at end: ${loadavg()[0].toFixed(1)}`);
     console.log('queue ms/job = (wall time - training alone) / jobs: submit, claim, progress, end, notifications.');
   } finally {
     await cluster.destroy();

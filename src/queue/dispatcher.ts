@@ -6,6 +6,7 @@ import type { ClaimedJob, Store, StoreNotification } from '../storage/store.js';
 import {
   CONTROL, TrainOutcomeSchema, WorkerMessageSchema, type TrainOutcome, type TrainTask,
 } from '../../workers/protocol.js';
+import { backoffDelays, retryUntilWritten, RETRY_FIRST_MS, RETRY_MAX_MS, sleep } from './backoff.js';
 import type { JobEvents } from './job-events.js';
 import { toEngineOptions } from './engine-options.js';
 import type { OwnerIdentity } from './owner.js';
@@ -49,16 +50,14 @@ interface RunningJob {
   flushTimer: NodeJS.Timeout | null;
   /** Writes of this job, chained so that they commit in order. */
   writes: Promise<void>;
+  /** The pause before the next try of a progress write that failed; 0 while writes succeed. */
+  progressRetryMs: number;
   /** Set when another process took the job: nothing more may be written for this attempt. */
   lost: boolean;
   suspending: boolean;
   /** A message from the worker that broke the protocol: the attempt counts as crashed. */
   protocolError: string | null;
 }
-
-/** First and longest pause between tries of a write that failed (the database is unreachable). */
-const RETRY_FIRST_MS = 250;
-const RETRY_MAX_MS = 5000;
 
 /**
  * The main thread's side of the queue: claims runnable jobs in submission order while the pool
@@ -202,7 +201,7 @@ export class Dispatcher {
       job, attempt, logger, control: new Int32Array(controlBuffer), startedAt: this.now(),
       pending: [], pendingCheckpoint: null, announcedEpoch: job.epoch, lastEpoch: claimed.checkpoint?.epoch ?? 0,
       lastCost: job.cost, lastValidationCost: job.validationCost, bestEpoch: job.bestEpoch,
-      flushTimer: null, writes: Promise.resolve(), lost: false, suspending: false, protocolError: null,
+      flushTimer: null, writes: Promise.resolve(), progressRetryMs: 0, lost: false, suspending: false, protocolError: null,
     };
     if (job.cancelRequested) Atomics.store(running.control, 0, CONTROL.CANCEL);
     this.running.set(job.id, running);
@@ -308,12 +307,14 @@ export class Dispatcher {
         });
       } catch (error) {
         // Dropping the batch would leave a hole in the history: put it back in front and retry.
-        running.logger.warn({ err: toError(error) }, 'could not record progress; will retry');
+        if (running.progressRetryMs === 0) running.logger.warn({ err: toError(error) }, 'could not record progress; will retry');
+        running.progressRetryMs = Math.min(Math.max(2 * running.progressRetryMs, RETRY_FIRST_MS), RETRY_MAX_MS);
         running.pending = [...items, ...running.pending];
         running.pendingCheckpoint ??= checkpoint;
-        running.flushTimer ??= setTimeout(() => void this.flush(running), RETRY_FIRST_MS);
+        running.flushTimer ??= setTimeout(() => void this.flush(running), running.progressRetryMs);
         return;
       }
+      running.progressRetryMs = 0;
       if (!held) this.loseLease(running);
     });
     return running.writes;
@@ -321,7 +322,7 @@ export class Dispatcher {
 
   /** Writes everything buffered, retrying while the database is unreachable, unless fenced out. */
   private async drain(running: RunningJob): Promise<void> {
-    for (let delay = RETRY_FIRST_MS; ; delay = Math.min(2 * delay, RETRY_MAX_MS)) {
+    for (const delay of backoffDelays()) {
       await this.flush(running);
       if (running.lost || (running.pending.length === 0 && !running.pendingCheckpoint)) return;
       await sleep(delay);
@@ -332,16 +333,11 @@ export class Dispatcher {
    * Runs the write that ends an attempt, retrying while the database is unreachable: until it
    * answers, the job stays running here and its lease is renewed once it is back.
    */
-  private async persistEnd<T>(running: RunningJob, write: () => Promise<T>): Promise<T | null> {
-    for (let delay = RETRY_FIRST_MS; ; delay = Math.min(2 * delay, RETRY_MAX_MS)) {
-      try {
-        return await write();
-      } catch (error) {
-        if (running.lost) return null;
-        running.logger.warn({ err: toError(error) }, 'could not record the end of the attempt; will retry');
-        await sleep(delay);
-      }
-    }
+  private persistEnd<T>(running: RunningJob, write: () => Promise<T>): Promise<T | null> {
+    return retryUntilWritten(write, {
+      giveUp: () => running.lost,
+      onError: (error) => running.logger.warn({ err: error }, 'could not record the end of the attempt; will retry'),
+    });
   }
 
   private loseLease(running: RunningJob): void {
@@ -433,10 +429,6 @@ export class Dispatcher {
       this.options.logger.warn({ err: toError(error) }, 'could not renew leases');
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

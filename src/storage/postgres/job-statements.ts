@@ -28,7 +28,15 @@ export async function countQueuedForEnqueue(tx: Transaction): Promise<number> {
   return count;
 }
 
-/** The oldest running job whose lease ran out (its owner is presumed dead), locked for us. */
+/**
+ * The oldest running job whose lease ran out (its owner is presumed dead), locked for us.
+ *
+ * Known shortcoming: leases are times of the replicas' own clocks (`now` is the claimer's, the
+ * expiry the owner's). A replica whose clock runs ahead by more than LEASE_SECONDS takes jobs
+ * over early: the live owner is then fenced out and that attempt's work since its checkpoint is
+ * lost and redone. Keeping clocks in sync (NTP) avoids it; leases in the database's clock would
+ * remove it, at the cost of changing the Store interface the SQLite backend shares.
+ */
 export async function lockNextExpired(tx: Transaction, now: number) {
   const [row] = await tx.query<{ id: string; attempts: number; failures: number }>(
     `SELECT id, attempts, failures FROM jobs
