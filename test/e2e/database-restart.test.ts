@@ -40,7 +40,7 @@ describe.skipIf(!binaries)('a PostgreSQL server that goes away and comes back', 
     await cluster?.destroy();
   });
 
-  it('makes /readyz fail while it is gone; the service recovers by itself and loses no epoch', async () => {
+  it('answers 503 (and /readyz fails) while it is gone; the service recovers by itself and loses no epoch', async () => {
     service = await startRunningService({ DATABASE_URL: cluster.url, WORKERS: '1', CHECKPOINT_EVERY_EPOCHS: '500',
       PG_CONNECT_TIMEOUT_SECONDS: '1' });
     expect(await service.request('GET', '/readyz')).toEqual({ status: 200,
@@ -55,6 +55,10 @@ describe.skipIf(!binaries)('a PostgreSQL server that goes away and comes back', 
     const down = await service.request('GET', '/readyz');
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', detail: 'the database does not answer' });
+    const read = await fetch(`${service.url}/v1/jobs/${job.id}`);
+    expect(read.status).toBe(503);
+    expect(read.headers.get('retry-after')).toBe('5');
+    expect(await read.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
 
     await cluster.start();
     await waitUntil(async () => (await service.request('GET', '/readyz')).status === 200, '/readyz is 200 again');

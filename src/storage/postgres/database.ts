@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
-import { toError } from '../../errors.js';
+import { ServiceUnavailableError, toError } from '../../errors.js';
 import type { StoreNotification } from '../store.js';
 
 /** How the store reaches PostgreSQL; see README "Scaling out" for the defaults and why. */
@@ -83,11 +83,24 @@ export class PostgresDatabase {
   }
 
   async query<Row>(text: string, values?: unknown[]): Promise<Row[]> {
-    return (await this.pool.query(text, values)).rows as Row[];
+    try {
+      return (await this.pool.query(text, values)).rows as Row[];
+    } catch (error) {
+      throw asUnavailable(error);
+    }
   }
 
   async transaction<T>(work: (tx: Transaction) => Promise<T>,
     options: { readOnlySnapshot?: boolean } = {}): Promise<T> {
+    try {
+      return await this.runTransaction(work, options);
+    } catch (error) {
+      throw asUnavailable(error);
+    }
+  }
+
+  private async runTransaction<T>(work: (tx: Transaction) => Promise<T>,
+    options: { readOnlySnapshot?: boolean }): Promise<T> {
     for (let tried = 1; ; tried++) {
       const client = await this.pool.connect();
       const notifications: string[] = [];
@@ -122,6 +135,27 @@ export class PostgresDatabase {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** Node socket errors that mean the server cannot be reached. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
+  'EHOSTUNREACH', 'ENETUNREACH']);
+/** SQLSTATEs of a server that is shutting down, starting, full, or too slow to answer in time. */
+const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
+
+/**
+ * A lost or refused connection (or a statement cancelled by the timeout) becomes a 503
+ * SERVICE_UNAVAILABLE that clients may retry, instead of an unexplained 500. Anything else,
+ * a constraint violation say, is a bug or a conflict and passes through unchanged.
+ */
+function asUnavailable(thrown: unknown): unknown {
+  const error = toError(thrown);
+  const code = (error as { code?: string }).code ?? '';
+  const lost = UNREACHABLE.has(code) || UNAVAILABLE.has(code) || code.startsWith('08')
+    || /^Connection terminated|timeout exceeded when trying to connect|is not queryable/.test(error.message);
+  if (!lost) return thrown;
+  return new ServiceUnavailableError('the database does not answer; retry shortly',
+    { cause: error, headers: { 'retry-after': '5' } });
 }
 
 /** Bytes per slice when reading a BYTEA value: 8 MiB arrive as a 16 MiB hex string. */
