@@ -68,6 +68,10 @@ export const ConfigSchema = z.object({
   WORKER_HEAP_MB: integer(2048, 64),
   QUEUE_LIMIT: integer(10_000, 1),
 
+  PG_POOL_SIZE: integer(10, 1, 1000),
+  PG_STATEMENT_TIMEOUT_SECONDS: positive(30),
+  PG_CONNECT_TIMEOUT_SECONDS: positive(5),
+
   MAX_PARAMETERS: integer(5_000_000, 1),
   MAX_LAYERS: integer(64, 1),
   MAX_UNITS: integer(8192, 1),
@@ -108,7 +112,16 @@ export interface Config {
   /** A training thread whose JavaScript heap outgrows this dies alone, not the process. */
   readonly workerHeapMb: number;
   readonly queueLimit: number;
+  readonly postgres: PostgresSettings;
   readonly limits: Limits;
+}
+
+/** Connection settings used when DATABASE_URL names PostgreSQL. */
+export interface PostgresSettings {
+  /** Query connections per process; the LISTEN connection is one more. */
+  readonly poolSize: number;
+  readonly statementTimeoutMs: number;
+  readonly connectTimeoutMs: number;
 }
 
 /** What one request may ask of the service; each is refused with 422 LIMIT_EXCEEDED. */
@@ -166,6 +179,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     workerHeapMb: raw.WORKER_HEAP_MB,
     queueLimit: raw.QUEUE_LIMIT,
+    postgres: {
+      poolSize: raw.PG_POOL_SIZE,
+      statementTimeoutMs: Math.round(raw.PG_STATEMENT_TIMEOUT_SECONDS * 1000),
+      connectTimeoutMs: Math.round(raw.PG_CONNECT_TIMEOUT_SECONDS * 1000),
+    },
     limits: {
       parameters: raw.MAX_PARAMETERS,
       layers: raw.MAX_LAYERS,

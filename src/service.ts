@@ -6,8 +6,10 @@ import { Dispatcher } from './queue/dispatcher.js';
 import { JobEvents } from './queue/job-events.js';
 import { currentOwner } from './queue/owner.js';
 import { recoverOrphanedJobs } from './queue/recovery.js';
+import { RemoteJobEvents } from './queue/remote-job-events.js';
 import { createWorkerPool, defaultWorkerFile } from './queue/worker-pool.js';
 import { openStore } from './storage/open-store.js';
+import type { Store } from './storage/store.js';
 
 const IDEMPOTENCY_KEEP_MS = 24 * 60 * 60 * 1000;
 
@@ -15,6 +17,8 @@ export interface Service {
   readonly app: FastifyInstance;
   readonly url: string;
   readonly dispatcher: Dispatcher;
+  readonly store: Store;
+  readonly events: JobEvents;
   /** Graceful stop: no new requests, running jobs checkpoint and requeue, database closed. */
   stop(): Promise<void>;
 }
@@ -31,7 +35,7 @@ export interface ServiceOptions {
  */
 export async function startService(config: Config, options: ServiceOptions): Promise<Service> {
   const { logger } = options;
-  const store = await openStore(config);
+  const store = await openStore(config, logger);
   const events = new JobEvents();
   const owner = currentOwner();
 
@@ -50,6 +54,8 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     workers: pool });
   const url = await app.listen({ port: config.port, host: config.host });
   dispatcher.start();
+  const remoteEvents = new RemoteJobEvents(store, events, logger);
+  remoteEvents.start();
   const pruner = setInterval(() => {
     void store.idempotency.prune(new Date(Date.now() - IDEMPOTENCY_KEEP_MS).toISOString()).catch(() => undefined);
   }, 60 * 60 * 1000).unref();
@@ -60,13 +66,14 @@ export async function startService(config: Config, options: ServiceOptions): Pro
 
   let stopping: Promise<void> | undefined;
   return {
-    app, url, dispatcher,
+    app, url, dispatcher, store, events,
     stop() {
       stopping ??= (async () => {
         clearInterval(pruner);
         const closing = app.close();
         await dispatcher.shutdown(config.shutdownTimeoutMs);
         await closing;
+        await remoteEvents.stop();
         await pool.destroy();
         await store.close();
         logger.info('chainrule stopped');

@@ -2,10 +2,11 @@ import { MessageChannel } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
 import { toError } from '../errors.js';
 import type { HistoryItem, JobRecord, StoredCheckpoint } from '../storage/records.js';
-import type { ClaimedJob, Store } from '../storage/store.js';
+import type { ClaimedJob, Store, StoreNotification } from '../storage/store.js';
 import {
   CONTROL, TrainOutcomeSchema, WorkerMessageSchema, type TrainOutcome, type TrainTask,
 } from '../../workers/protocol.js';
+import { backoffDelays, retryUntilWritten, RETRY_FIRST_MS, RETRY_MAX_MS, sleep } from './backoff.js';
 import type { JobEvents } from './job-events.js';
 import { toEngineOptions } from './engine-options.js';
 import type { OwnerIdentity } from './owner.js';
@@ -37,6 +38,11 @@ interface RunningJob {
   readonly startedAt: number;
   pending: HistoryItem[];
   pendingCheckpoint: StoredCheckpoint | null;
+  /**
+   * The newest epoch already announced on JobEvents, by this attempt or an earlier one: a
+   * resumed attempt replays the epochs after its checkpoint, and listeners must not see them twice.
+   */
+  announcedEpoch: number;
   lastEpoch: number;
   lastCost: number | null;
   lastValidationCost: number | null;
@@ -44,6 +50,8 @@ interface RunningJob {
   flushTimer: NodeJS.Timeout | null;
   /** Writes of this job, chained so that they commit in order. */
   writes: Promise<void>;
+  /** The pause before the next try of a progress write that failed; 0 while writes succeed. */
+  progressRetryMs: number;
   /** Set when another process took the job: nothing more may be written for this attempt. */
   lost: boolean;
   suspending: boolean;
@@ -55,7 +63,8 @@ interface RunningJob {
  * The main thread's side of the queue: claims runnable jobs in submission order while the pool
  * has free threads, runs each on a worker, writes its epoch reports in batched transactions as
  * they arrive, keeps its lease alive, and records how it ended. Only this class (on the main
- * thread) writes a running job's rows.
+ * thread) writes a running job's rows. The store's notifications wake it when a job becomes
+ * runnable and carry cancels to it, from this process or (PostgreSQL) from any replica.
  */
 export class Dispatcher {
   private readonly running = new Map<string, RunningJob>();
@@ -67,6 +76,9 @@ export class Dispatcher {
   private wakeAgain = false;
   private stopping = false;
   private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | null = null;
+  /** Set while claims fail, so that an unreachable database is logged once, not every poll. */
+  private claimFailing = false;
 
   constructor(private readonly options: DispatcherOptions) {
     this.pollMs = options.pollMs ?? 1000;
@@ -86,7 +98,19 @@ export class Dispatcher {
     const heartbeatMs = Math.min(this.options.leaseMs / 3, 1000);
     this.timers.push(setInterval(() => this.wake(), this.pollMs).unref());
     this.timers.push(setInterval(() => void this.heartbeat(), heartbeatMs).unref());
+    this.unsubscribe = this.options.store.notifications.subscribe((notification) => this.notified(notification));
     this.wake();
+  }
+
+  private notified(notification: StoreNotification): void {
+    if (notification.type === 'runnable' || notification.type === 'resync') {
+      this.wake();
+    } else if (notification.type === 'cancel') {
+      const running = this.running.get(notification.jobId);
+      if (!running) return;
+      running.logger.info({ via: 'notification' }, 'cancel requested');
+      this.cancel(notification.jobId);
+    }
   }
 
   /** Claims runnable jobs until the pool is full or none is left; safe to call any time. */
@@ -121,6 +145,8 @@ export class Dispatcher {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     await this.claiming;
 
     for (const running of this.running.values()) {
@@ -155,9 +181,12 @@ export class Dispatcher {
         claimed = await store.jobs.claimNext({ owner: owner.id, now: this.now(), leaseMs, maxAttempts,
           startedAt: new Date().toISOString() });
       } catch (error) {
-        this.options.logger.error({ err: toError(error) }, 'could not claim a job');
+        if (!this.claimFailing) this.options.logger.error({ err: toError(error) }, 'could not claim a job');
+        this.claimFailing = true;
         return;
       }
+      if (this.claimFailing) this.options.logger.info('claiming jobs again');
+      this.claimFailing = false;
       if (!claimed) return;
       this.launch(claimed);
     }
@@ -170,9 +199,9 @@ export class Dispatcher {
     const controlBuffer = new SharedArrayBuffer(4);
     const running: RunningJob = {
       job, attempt, logger, control: new Int32Array(controlBuffer), startedAt: this.now(),
-      pending: [], pendingCheckpoint: null, lastEpoch: claimed.checkpoint?.epoch ?? 0,
+      pending: [], pendingCheckpoint: null, announcedEpoch: job.epoch, lastEpoch: claimed.checkpoint?.epoch ?? 0,
       lastCost: job.cost, lastValidationCost: job.validationCost, bestEpoch: job.bestEpoch,
-      flushTimer: null, writes: Promise.resolve(), lost: false, suspending: false, protocolError: null,
+      flushTimer: null, writes: Promise.resolve(), progressRetryMs: 0, lost: false, suspending: false, protocolError: null,
     };
     if (job.cancelRequested) Atomics.store(running.control, 0, CONTROL.CANCEL);
     this.running.set(job.id, running);
@@ -241,7 +270,11 @@ export class Dispatcher {
       running.lastEpoch = last.epoch;
       running.lastCost = last.cost;
       running.lastValidationCost = last.validationCost ?? null;
-      this.options.events.emit('epochs', running.job.id, reports);
+      const fresh = reports.filter((report) => report.epoch > running.announcedEpoch);
+      if (fresh.length > 0) {
+        running.announcedEpoch = fresh[fresh.length - 1].epoch;
+        this.options.events.emit('epochs', running.job.id, fresh);
+      }
       if (running.logger.isLevelEnabled('debug')) {
         for (const report of reports) running.logger.debug({ epoch: report.epoch, cost: report.cost }, 'epoch');
       }
@@ -266,21 +299,49 @@ export class Dispatcher {
     if (running.lost || (items.length === 0 && !checkpoint)) return running.writes;
 
     running.writes = running.writes.then(async () => {
-      let committed = false;
-      const held = await this.options.store.jobs.recordProgress(running.job.id, running.attempt, {
-        items, epoch: running.lastEpoch, cost: running.lastCost, validationCost: running.lastValidationCost,
-        bestEpoch: running.bestEpoch, checkpoint,
-      }).then((isHeld) => (committed = isHeld), (error) => {
-        running.logger.error({ err: toError(error) }, 'could not record progress');
-        return true;
-      });
+      let held: boolean;
+      try {
+        held = await this.options.store.jobs.recordProgress(running.job.id, running.attempt, {
+          items, epoch: running.lastEpoch, cost: running.lastCost, validationCost: running.lastValidationCost,
+          bestEpoch: running.bestEpoch, checkpoint,
+        });
+      } catch (error) {
+        // Dropping the batch would leave a hole in the history: put it back in front and retry.
+        if (running.progressRetryMs === 0) running.logger.warn({ err: toError(error) }, 'could not record progress; will retry');
+        running.progressRetryMs = Math.min(Math.max(2 * running.progressRetryMs, RETRY_FIRST_MS), RETRY_MAX_MS);
+        running.pending = [...items, ...running.pending];
+        running.pendingCheckpoint ??= checkpoint;
+        running.flushTimer ??= setTimeout(() => void this.flush(running), running.progressRetryMs);
+        return;
+      }
+      running.progressRetryMs = 0;
       if (!held) this.loseLease(running);
       // Event streams that joined after these epochs were announced read them back once written.
-      if (committed && items.length > 0) {
+      if (held && items.length > 0) {
         this.options.events.emit('recorded', running.job.id, items[items.length - 1].epoch);
       }
     });
     return running.writes;
+  }
+
+  /** Writes everything buffered, retrying while the database is unreachable, unless fenced out. */
+  private async drain(running: RunningJob): Promise<void> {
+    for (const delay of backoffDelays()) {
+      await this.flush(running);
+      if (running.lost || (running.pending.length === 0 && !running.pendingCheckpoint)) return;
+      await sleep(delay);
+    }
+  }
+
+  /**
+   * Runs the write that ends an attempt, retrying while the database is unreachable: until it
+   * answers, the job stays running here and its lease is renewed once it is back.
+   */
+  private persistEnd<T>(running: RunningJob, write: () => Promise<T>): Promise<T | null> {
+    return retryUntilWritten(write, {
+      giveUp: () => running.lost,
+      onError: (error) => running.logger.warn({ err: error }, 'could not record the end of the attempt; will retry'),
+    });
   }
 
   private loseLease(running: RunningJob): void {
@@ -291,9 +352,9 @@ export class Dispatcher {
   }
 
   private async complete(running: RunningJob, raw: unknown): Promise<void> {
-    await this.flush(running);
+    await this.drain(running);
     if (running.lost) return;
-    const { store, events, maxAttempts } = this.options;
+    const { store, maxAttempts } = this.options;
     if (running.protocolError) {
       await this.crashed(running, new Error(`worker sent an invalid message: ${running.protocolError}`));
       return;
@@ -308,42 +369,50 @@ export class Dispatcher {
     const durationMs = this.now() - running.startedAt;
 
     if (outcome.type === 'failure') {
-      await store.jobs.finish(running.job.id, running.attempt, {
+      await this.persistEnd(running, () => store.jobs.finish(running.job.id, running.attempt, {
         status: 'failed', stopReason: null, error: { code: outcome.code, message: outcome.message },
         model: null, lastEpoch: running.lastEpoch, bestEpoch: running.bestEpoch, finishedAt,
-      });
+      }));
       running.logger.info({ status: 'failed', code: outcome.code, durationMs }, 'job finished');
     } else if (outcome.stopReason === 'suspended') {
-      await store.jobs.release(running.job.id, running.attempt, {
+      await this.persistEnd(running, () => store.jobs.release(running.job.id, running.attempt, {
         countFailure: false, maxAttempts, checkpoint: outcome.checkpoint,
         failure: { code: 'WORKER_CRASHED', message: 'suspended' }, finishedAt,
-      });
+      }));
       running.logger.info({ epoch: outcome.checkpoint.epoch, durationMs }, 'job suspended and requeued');
     } else {
-      const status = outcome.stopReason === 'cancelled' ? 'cancelled' : 'succeeded';
-      await store.jobs.finish(running.job.id, running.attempt, {
-        status, stopReason: outcome.stopReason, error: null,
+      const { stopReason } = outcome;
+      const status = stopReason === 'cancelled' ? 'cancelled' : 'succeeded';
+      await this.persistEnd(running, () => store.jobs.finish(running.job.id, running.attempt, {
+        status, stopReason, error: null,
         model: { epoch: outcome.epoch, cost: outcome.cost, layers: outcome.layers },
         lastEpoch: outcome.checkpoint.epoch, bestEpoch: outcome.bestEpoch, finishedAt,
-      });
+      }));
       running.logger.info({ status, stopReason: outcome.stopReason, epoch: outcome.epoch, durationMs },
         'job finished');
     }
-    const after = await store.jobs.getById(running.job.id);
-    if (after) events.emit('status', after);
+    await this.announceStatus(running.job.id);
   }
 
   private async crashed(running: RunningJob, error: Error): Promise<void> {
-    await this.flush(running);
+    await this.drain(running);
     if (running.lost) return;
-    const { store, events, maxAttempts } = this.options;
-    const status = await store.jobs.release(running.job.id, running.attempt, {
+    const { store, maxAttempts } = this.options;
+    const status = await this.persistEnd(running, () => store.jobs.release(running.job.id, running.attempt, {
       countFailure: true, maxAttempts, checkpoint: null,
       failure: { code: 'WORKER_CRASHED', message: `the training worker crashed: ${error.message}` },
       finishedAt: new Date().toISOString(),
-    });
+    }));
     running.logger.error({ err: error, status }, 'training worker crashed');
-    const after = await store.jobs.getById(running.job.id);
+    await this.announceStatus(running.job.id);
+  }
+
+  /** Tells local listeners how a job stands now; skips the read when nobody listens. */
+  private async announceStatus(jobId: string): Promise<void> {
+    const { store, events } = this.options;
+    if (events.listenerCount('status') === 0) return;
+    // A database that fails right now costs the listeners this one event, nothing else.
+    const after = await store.jobs.getById(jobId).catch(() => null);
     if (after) events.emit('status', after);
   }
 

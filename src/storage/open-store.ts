@@ -1,11 +1,13 @@
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
 /** The store the configuration names, migrated and ready. */
-export async function openStore(config: Config): Promise<Store> {
+export async function openStore(config: Config, logger: Logger): Promise<Store> {
   if (config.database.kind === 'postgres') {
-    throw new Error('PostgreSQL support is not built yet: unset DATABASE_URL to use SQLite');
+    return PostgresStore.open({ url: config.database.url, ...config.postgres }, logger);
   }
   return SqliteStore.open(config.database.path);
 }

@@ -91,6 +91,26 @@ export interface StoredCheckpoint {
   readonly state: Uint8Array;
 }
 
+/** How an attempt ended, as recorded by whatever ended it or took it away. */
+export const ATTEMPT_OUTCOMES = [
+  'succeeded', 'failed', 'cancelled', 'suspended', 'crashed', 'lease_expired',
+] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/**
+ * One claim of a job, for audit: who trained it from when to when. An attempt's period ends in
+ * the same transaction that ends its ownership of the job, so attempts of one job never overlap.
+ */
+export interface JobAttempt {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly owner: string;
+  readonly startedAt: string;
+  /** Null while the attempt still owns the job. */
+  readonly endedAt: string | null;
+  readonly outcome: AttemptOutcome | null;
+}
+
 /** A page of a list and the cursor of the next one. */
 export interface Page<T> {
   readonly items: T[];

@@ -1,7 +1,7 @@
 import type { LayerParameters } from '../engine/index.js';
 import type {
-  DatasetRecord, DatasetValues, HistoryItem, JobError, JobRecord, JobStatus, NetworkRecord,
-  NewDataset, Page, StopReason, StoredCheckpoint, StoredModel, StoredTraining,
+  DatasetRecord, DatasetValues, HistoryItem, JobAttempt, JobError, JobRecord, JobStatus,
+  NetworkRecord, NewDataset, Page, StopReason, StoredCheckpoint, StoredModel, StoredTraining,
 } from './records.js';
 import type { NetworkDefinition } from '../engine/index.js';
 
@@ -18,9 +18,46 @@ export interface Store {
   readonly networks: NetworkStore;
   readonly jobs: JobStore;
   readonly idempotency: IdempotencyStore;
+  /** What the store's writes changed, announced once they are committed. */
+  readonly notifications: StoreNotifications;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * A committed change that a dispatcher or an event stream may act on at once. Each carries the
+ * `origin` of the store that published it, so a process can tell its own changes (which it has
+ * already acted on) from another replica's.
+ */
+export type StoreNotification =
+  /** A job became claimable: it was enqueued, or put back in the queue. */
+  | { readonly type: 'runnable'; readonly origin: string }
+  /** Cancellation was requested for a running job: whoever runs it should stop it now. */
+  | { readonly type: 'cancel'; readonly jobId: string; readonly origin: string }
+  /** The history rows `fromEpoch..toEpoch` of a running job were committed. */
+  | { readonly type: 'epochs'; readonly jobId: string; readonly fromEpoch: number; readonly toEpoch: number;
+      readonly origin: string }
+  /** A job's status changed: claimed, requeued, finished or cancelled. */
+  | { readonly type: 'status'; readonly jobId: string; readonly status: JobStatus; readonly origin: string }
+  /**
+   * The connection that receives notifications was re-established: anything published while it
+   * was down is lost, so listeners re-read what they follow. Published locally, never sent.
+   */
+  | { readonly type: 'resync'; readonly origin: string };
+
+/**
+ * Notifications of committed changes. Stores publish them from inside the writing transaction
+ * (PostgreSQL NOTIFY is delivered only on commit, and in commit order), so a listener never
+ * hears of a change that was rolled back. SQLite delivers them in this process only.
+ */
+export interface StoreNotifications {
+  /** The `origin` this store's own notifications carry. */
+  readonly origin: string;
+  /** True when notifications published by other processes reach this one. */
+  readonly reachesOtherProcesses: boolean;
+  /** Calls `listener` for every notification, in order; returns the unsubscribe function. */
+  subscribe(listener: (notification: StoreNotification) => void): () => void;
 }
 
 /** Records the first response of an idempotent POST together with the resource it created. */
@@ -173,6 +210,8 @@ export interface JobStore {
   runningLeases(): Promise<LeaseInfo[]>;
 
   history(id: string, afterEpoch: number, limit: number): Promise<HistoryItem[]>;
+  /** Every attempt of a job, in order (the job_attempts audit table). */
+  attempts(id: string): Promise<JobAttempt[]>;
   model(id: string): Promise<StoredModel | null>;
   latestCheckpoint(id: string): Promise<StoredCheckpoint | null>;
 }

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { Dispatcher } from '../../src/queue/dispatcher.js';
@@ -8,9 +5,12 @@ import { JobEvents } from '../../src/queue/job-events.js';
 import { createWorkerPool } from '../../src/queue/worker-pool.js';
 import { submitJob } from '../../src/queue/submit-job.js';
 import { loadConfig } from '../../src/config.js';
-import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import type { Store } from '../../src/storage/store.js';
 import { buildDataset } from '../../src/api/dataset-input.js';
+import { postgresBackend, sqliteBackend, type OpenedStore } from '../support/store-backends.js';
 import { syntheticDataset, trainDirectly } from '../support/training-fixtures.js';
+
+// The storage side of leases (expiry, takeover, fencing) is in test/storage/store.test.ts.
 
 const config = loadConfig({ LOG_LEVEL: 'silent' });
 const network = { inputSize: 4, layers: [{ units: 8, activation: 'tanh' as const }, { units: 1, activation: 'linear' as const }],
@@ -19,22 +19,9 @@ const data = syntheticDataset(64, 4, 1, 21);
 const training = { epochs: 2000, batchSize: 16, optimizer: { type: 'adam' as const }, seed: 7, shuffle: true,
   validationSplit: 0, l2: 0 };
 
-let directory: string;
-let first: SqliteStore;
-let second: SqliteStore;
-beforeEach(() => {
-  directory = mkdtempSync(join(tmpdir(), 'chainrule-lease-'));
-  // Two connections to one file: what two processes sharing the database see.
-  first = SqliteStore.open(join(directory, 'chainrule.db'));
-  second = SqliteStore.open(join(directory, 'chainrule.db'));
-});
-afterEach(async () => {
-  await first.close();
-  await second.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+const backends = [sqliteBackend, postgresBackend()];
 
-async function enqueue(store: SqliteStore): Promise<string> {
+async function enqueue(store: Store): Promise<string> {
   const job = await submitJob({ store, limits: config.limits, queueLimit: 100, tenantJobLimit: 100 }, {
     tenant: 'default', network, training,
     dataset: buildDataset({ inputs: data.inputs, targets: data.targets }, 'default', config.limits),
@@ -42,55 +29,24 @@ async function enqueue(store: SqliteStore): Promise<string> {
   return job.id;
 }
 
-const claimOptions = (owner: string, now: number) =>
-  ({ owner, now, leaseMs: 1000, maxAttempts: 3, startedAt: new Date(now).toISOString() });
-const progress = (epoch: number) => ({
-  items: [{ epoch, cost: 1, gradientNorms: [1, 1], elapsedMs: 1 }], epoch, cost: 1, validationCost: null,
-  bestEpoch: epoch, checkpoint: null,
-});
-
-describe('job leases', () => {
-  it('leave a job with a live lease alone and make an expired one claimable again', async () => {
-    const id = await enqueue(first);
-    const now = Date.now();
-    const claimed = await first.jobs.claimNext(claimOptions('process-a', now));
-    expect(claimed?.job).toMatchObject({ id, attempts: 1, leaseOwner: 'process-a' });
-
-    expect(await second.jobs.claimNext(claimOptions('process-b', now + 500))).toBeNull();
-
-    const taken = await second.jobs.claimNext(claimOptions('process-b', now + 1001));
-    expect(taken?.job).toMatchObject({ id, attempts: 2, failures: 1, leaseOwner: 'process-b' });
+describe.each(backends)('on $name, a dispatcher whose lease expired', (backend) => {
+  let opened: OpenedStore;
+  // Two connections to one database: what two processes sharing it see.
+  let first: Store;
+  let second: Store;
+  beforeEach(async (context) => {
+    if (!backend.available) {
+      context.skip('PostgreSQL is not installed here: the PostgreSQL suite is skipped');
+      return;
+    }
+    opened = await backend.open();
+    first = opened.store;
+    second = await opened.openAnother();
+  });
+  afterEach(async () => {
+    await opened?.cleanup();
   });
 
-  it('fence out the process that lost the lease: its progress, end and renewals change nothing', async () => {
-    const id = await enqueue(first);
-    const now = Date.now();
-    await first.jobs.claimNext(claimOptions('process-a', now));
-    expect(await first.jobs.recordProgress(id, 1, progress(1))).toBe(true);
-    await second.jobs.claimNext(claimOptions('process-b', now + 2000));
-
-    expect(await first.jobs.recordProgress(id, 1, progress(2))).toBe(false);
-    expect(await first.jobs.finish(id, 1, { status: 'succeeded', stopReason: 'epochs', error: null, model: null,
-      lastEpoch: 2, bestEpoch: 2, finishedAt: new Date().toISOString() })).toBe(false);
-    expect(await first.jobs.renewLeases('process-a', [{ id, attempt: 1 }], now + 5000))
-      .toEqual({ held: [], lost: [id] });
-    expect(await second.jobs.recordProgress(id, 2, progress(2))).toBe(true);
-
-    expect(await second.jobs.history(id, 0, 10)).toHaveLength(2);
-    expect(await second.jobs.getById(id)).toMatchObject({ status: 'running', attempts: 2, epoch: 2 });
-  });
-
-  it('fail a job with WORKER_CRASHED once its runners stopped responding maxAttempts times', async () => {
-    const id = await enqueue(first);
-    const now = Date.now();
-    await first.jobs.claimNext({ ...claimOptions('a', now), maxAttempts: 2 });
-    await first.jobs.claimNext({ ...claimOptions('b', now + 1001), maxAttempts: 2 });
-    expect(await first.jobs.claimNext({ ...claimOptions('c', now + 2002), maxAttempts: 2 })).toBeNull();
-    expect(await first.jobs.getById(id)).toMatchObject({ status: 'failed', error: { code: 'WORKER_CRASHED' } });
-  });
-});
-
-describe('a dispatcher whose lease expired', () => {
   it('is taken over by another dispatcher on the same database and can no longer write the job', async () => {
     const logger = createLogger('silent');
     const id = await enqueue(first);

@@ -9,6 +9,8 @@ export interface ServerProcess {
   readonly url: string;
   /** Resolves with the exit code (or the signal's name) once the process has ended. */
   readonly exited: Promise<number | string>;
+  /** Every JSON log line the process wrote to stdout so far, parsed. */
+  readonly logs: Record<string, unknown>[];
 }
 
 /**
@@ -28,13 +30,18 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   let stderr = '';
   child.stderr!.on('data', (chunk) => { stderr += chunk; });
 
+  const logs: Record<string, unknown>[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      if (!line.includes('chainrule started')) return;
-      resolve(JSON.parse(line).url);
+      try {
+        logs.push(JSON.parse(line));
+      } catch {
+        return;
+      }
+      if (line.includes('chainrule started')) resolve(JSON.parse(line).url);
     });
     void exited.then((code) => reject(new Error(`server exited (${code}) before it started: ${stderr}`)));
   });
-  return { child, url, exited };
+  return { child, url, exited, logs };
 }

@@ -1,12 +1,13 @@
 import { JobQuotaExceededError, QueueFullError } from '../../errors.js';
 import { decodeLayers, encodeLayers } from '../codec.js';
+import type { NotificationHub } from '../notification-hub.js';
 import {
-  JOB_STATUSES, type HistoryItem, type JobRecord, type JobStatus, type Page,
-  type StoredCheckpoint, type StoredModel,
+  JOB_STATUSES, type AttemptOutcome, type HistoryItem, type JobAttempt, type JobRecord, type JobStatus,
+  type Page, type StoredCheckpoint, type StoredModel,
 } from '../records.js';
 import type {
   ClaimedJob, ClaimOptions, CreateJobOptions, JobOutcome, JobStore, LeaseInfo, ListOptions, NewJob,
-  ProgressWrite,
+  ProgressWrite, StoreNotification,
 } from '../store.js';
 import { toPage, type SqliteDatasets } from './datasets.js';
 import type { SqliteDatabase } from './database.js';
@@ -61,13 +62,26 @@ export class SqliteJobs implements JobStore {
   private readonly statements;
 
   constructor(private readonly db: SqliteDatabase, private readonly datasets: SqliteDatasets,
-    private readonly idempotency: SqliteIdempotency) {
+    private readonly idempotency: SqliteIdempotency, private readonly hub: NotificationHub) {
     this.statements = prepareJobStatements(db);
+  }
+
+  /** Announces committed changes to this process's listeners, after the caller returns. */
+  private announce(...notifications: StoreNotification[]): void {
+    queueMicrotask(() => notifications.forEach((notification) => this.hub.deliver(notification)));
+  }
+
+  private status(id: string, status: JobStatus): StoreNotification {
+    return { type: 'status', jobId: id, status, origin: this.hub.origin };
+  }
+
+  private endAttempt(id: string, attempt: number, outcome: AttemptOutcome): void {
+    this.statements.endAttempt.run({ id, attempt, outcome, endedAt: new Date().toISOString() });
   }
 
   async create(job: NewJob, options: CreateJobOptions): Promise<JobRecord> {
     const { statements } = this;
-    return this.db.transaction(() => this.idempotency.claimSync(options.idempotency, () => {
+    const created = this.db.transaction(() => this.idempotency.claimSync(options.idempotency, () => {
       const waiting = statements.countWaiting.get()!.count;
       if (waiting >= options.queueLimit) {
         throw new QueueFullError(`the queue holds ${waiting} jobs, its limit`, { headers: { 'retry-after': '30' } });
@@ -86,6 +100,8 @@ export class SqliteJobs implements JobStore {
       });
       return fromRow(statements.byIdAnyTenant.get({ id: job.id })!);
     })).immediate();
+    this.announce({ type: 'runnable', origin: this.hub.origin });
+    return created;
   }
 
   async get(tenant: string, id: string): Promise<JobRecord | null> {
@@ -118,23 +134,32 @@ export class SqliteJobs implements JobStore {
 
   async claimNext(options: ClaimOptions): Promise<ClaimedJob | null> {
     const { statements } = this;
-    const claimed = this.db.transaction(() => {
+    const claim = this.db.transaction(() => {
       for (;;) {
         const expired = statements.nextExpired.get({ now: options.now });
         const candidate = expired ?? statements.nextQueued.get();
         if (!candidate) return null;
 
         // An expired lease means the owner died mid-attempt: that attempt counts as a failure.
+        if (expired) this.endAttempt(expired.id, expired.attempts, 'lease_expired');
         if (expired && expired.failures + 1 >= options.maxAttempts) {
           statements.failExpired.run({ id: expired.id, attempts: expired.attempts, finishedAt: options.startedAt,
             message: `the job's runner stopped responding ${expired.failures + 1} times` });
+          failedNow.push(expired.id);
           continue;
         }
         statements.claim.run({ id: candidate.id, owner: options.owner, expires: options.now + options.leaseMs,
           startedAt: options.startedAt, failed: expired ? 1 : 0 });
-        return fromRow(statements.byIdAnyTenant.get({ id: candidate.id })!);
+        const job = fromRow(statements.byIdAnyTenant.get({ id: candidate.id })!);
+        statements.startAttempt.run({ id: job.id, attempt: job.attempts, owner: options.owner,
+          startedAt: new Date().toISOString() });
+        return job;
       }
-    }).immediate();
+    });
+    const failedNow: string[] = [];
+    const claimed = claim.immediate();
+    this.announce(...failedNow.map((id) => this.status(id, 'failed')),
+      ...(claimed ? [this.status(claimed.id, 'running')] : []));
     if (!claimed) return null;
 
     // Reads after the claim commits: a queued or running job's dataset cannot be deleted.
@@ -170,7 +195,7 @@ export class SqliteJobs implements JobStore {
 
   async recordProgress(id: string, attempt: number, progress: ProgressWrite): Promise<boolean> {
     const { statements } = this;
-    return this.db.transaction(() => {
+    const held = this.db.transaction(() => {
       const fenced = statements.progress.run({ id, attempt, epoch: progress.epoch, cost: progress.cost,
         validationCost: progress.validationCost, bestEpoch: progress.bestEpoch }).changes === 0;
       if (fenced) return false;
@@ -178,11 +203,16 @@ export class SqliteJobs implements JobStore {
       if (progress.checkpoint) this.saveCheckpoint(id, progress.checkpoint);
       return true;
     }).immediate();
+    if (held && progress.items.length > 0) {
+      this.announce({ type: 'epochs', jobId: id, fromEpoch: progress.items[0].epoch,
+        toEpoch: progress.items[progress.items.length - 1].epoch, origin: this.hub.origin });
+    }
+    return held;
   }
 
   async finish(id: string, attempt: number, outcome: JobOutcome): Promise<boolean> {
     const { statements } = this;
-    return this.db.transaction(() => {
+    const finished = this.db.transaction(() => {
       const fenced = statements.finish.run({
         id, attempt, status: outcome.status, stopReason: outcome.stopReason,
         errorCode: outcome.error?.code ?? null, errorMessage: outcome.error?.message ?? null,
@@ -193,39 +223,51 @@ export class SqliteJobs implements JobStore {
       if (fenced) return false;
       statements.trimHistory.run({ id, epoch: outcome.lastEpoch });
       statements.deleteCheckpoint.run({ id });
+      this.endAttempt(id, attempt, outcome.status);
       return true;
     }).immediate();
+    if (finished) this.announce(this.status(id, outcome.status));
+    return finished;
   }
 
   async release(id: string, attempt: number, options: { countFailure: boolean; maxAttempts: number;
     checkpoint: StoredCheckpoint | null; failure: { code: string; message: string };
     finishedAt: string }): Promise<JobStatus | null> {
     const { statements } = this;
-    return this.db.transaction(() => {
+    const status = this.db.transaction((): JobStatus | null => {
       const row = statements.lease.get({ id });
-      if (!row || row.attempts !== attempt) return null;
+      if (!row || row.attempts !== attempt || row.status !== 'running') return null;
       const failures = row.failures + (options.countFailure ? 1 : 0);
       if (options.checkpoint) this.saveCheckpoint(id, options.checkpoint);
+      this.endAttempt(id, attempt, options.countFailure ? 'crashed' : 'suspended');
 
       if (failures >= options.maxAttempts) {
         statements.failRunning.run({ id, attempt, failures, code: options.failure.code,
           message: options.failure.message, finishedAt: options.finishedAt });
         return 'failed';
       }
-      const changed = statements.requeue.run({ id, attempt, failures }).changes;
-      return changed > 0 ? 'queued' : null;
+      statements.requeue.run({ id, attempt, failures });
+      return 'queued';
     }).immediate();
+    if (status) {
+      this.announce(this.status(id, status),
+        ...(status === 'queued' ? [{ type: 'runnable', origin: this.hub.origin } as const] : []));
+    }
+    return status;
   }
 
   async requestCancel(tenant: string, id: string, finishedAt: string): Promise<JobRecord | null> {
     const { statements } = this;
-    return this.db.transaction(() => {
+    const [before, after] = this.db.transaction((): [JobStatus | null, JobRecord | null] => {
       const row = statements.byId.get({ tenant, id });
-      if (!row) return null;
+      if (!row) return [null, null];
       if (row.status === 'queued') statements.cancelQueued.run({ id, finishedAt });
       else if (row.status === 'running') statements.flagCancel.run({ id });
-      return fromRow(statements.byId.get({ tenant, id })!);
+      return [row.status, fromRow(statements.byId.get({ tenant, id })!)];
     }).immediate();
+    if (before === 'queued') this.announce(this.status(id, 'cancelled'));
+    if (before === 'running') this.announce({ type: 'cancel', jobId: id, origin: this.hub.origin });
+    return after;
   }
 
   async runningLeases(): Promise<LeaseInfo[]> {
@@ -234,6 +276,13 @@ export class SqliteJobs implements JobStore {
 
   async history(id: string, afterEpoch: number, limit: number): Promise<HistoryItem[]> {
     return this.statements.history.all({ id, after: afterEpoch, limit }).map(fromHistoryRow);
+  }
+
+  async attempts(id: string): Promise<JobAttempt[]> {
+    return this.statements.attempts.all({ id }).map((row) => ({
+      jobId: row.job_id, attempt: row.attempt, owner: row.owner, startedAt: row.started_at,
+      endedAt: row.ended_at, outcome: row.outcome,
+    }));
   }
 
   async model(id: string): Promise<StoredModel | null> {
@@ -311,8 +360,9 @@ function prepareJobStatements(db: SqliteDatabase) {
     renew: db.prepare(
       `UPDATE jobs SET lease_expires_at = @expiresAt
        WHERE id = @id AND attempts = @attempt AND lease_owner = @owner AND status = 'running'`),
-    lease: db.prepare<{ id: string }, LeaseRow>(
-      `SELECT id, attempts, failures, lease_owner, lease_expires_at, cancel_requested FROM jobs WHERE id = @id`),
+    lease: db.prepare<{ id: string }, LeaseRow & { status: JobStatus }>(
+      `SELECT id, status, attempts, failures, lease_owner, lease_expires_at, cancel_requested FROM jobs
+        WHERE id = @id`),
     runningLeases: db.prepare<[], LeaseRow>(
       `SELECT id, attempts, failures, lease_owner, lease_expires_at, cancel_requested FROM jobs
         WHERE status = 'running' ORDER BY seq`),
@@ -352,12 +402,30 @@ function prepareJobStatements(db: SqliteDatabase) {
        WHERE id = @id AND status = 'queued'`),
     flagCancel: db.prepare(`UPDATE jobs SET cancel_requested = 1 WHERE id = @id AND status = 'running'`),
 
+    startAttempt: db.prepare(
+      `INSERT INTO job_attempts (job_id, attempt, owner, started_at) VALUES (@id, @attempt, @owner, @startedAt)`),
+    endAttempt: db.prepare(
+      `UPDATE job_attempts SET ended_at = @endedAt, outcome = @outcome
+        WHERE job_id = @id AND attempt = @attempt AND ended_at IS NULL`),
+    attempts: db.prepare<{ id: string }, AttemptRow>(
+      `SELECT job_id, attempt, owner, started_at, ended_at, outcome FROM job_attempts
+        WHERE job_id = @id ORDER BY attempt`),
+
     history: db.prepare<{ id: string; after: number; limit: number }, HistoryRow>(
       `SELECT epoch, cost, validation_cost, accuracy, validation_accuracy, gradient_norms, elapsed_ms
          FROM job_history WHERE job_id = @id AND epoch > @after ORDER BY epoch LIMIT @limit`),
     model: db.prepare<{ id: string }, { model: Buffer | null; model_epoch: number | null; model_cost: number | null }>(
       'SELECT model, model_epoch, model_cost FROM jobs WHERE id = @id'),
   };
+}
+
+interface AttemptRow {
+  job_id: string;
+  attempt: number;
+  owner: string;
+  started_at: string;
+  ended_at: string | null;
+  outcome: AttemptOutcome | null;
 }
 
 interface LeaseRow {

@@ -1,3 +1,4 @@
+import { NotificationHub } from '../notification-hub.js';
 import type { Store } from '../store.js';
 import { openSqlite, type SqliteDatabase } from './database.js';
 import { SqliteDatasets } from './datasets.js';
@@ -12,6 +13,8 @@ export class SqliteStore implements Store {
   readonly networks: SqliteNetworks;
   readonly jobs: SqliteJobs;
   readonly idempotency: SqliteIdempotency;
+  /** In-process only: other processes on the same file learn of changes by polling. */
+  readonly notifications = new NotificationHub(false);
 
   private readonly probe;
 
@@ -20,7 +23,7 @@ export class SqliteStore implements Store {
     this.idempotency = new SqliteIdempotency(db);
     this.datasets = new SqliteDatasets(db, this.idempotency);
     this.networks = new SqliteNetworks(db, this.idempotency);
-    this.jobs = new SqliteJobs(db, this.datasets, this.idempotency);
+    this.jobs = new SqliteJobs(db, this.datasets, this.idempotency, this.notifications);
   }
 
   static open(path: string): SqliteStore {
