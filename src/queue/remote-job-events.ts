@@ -66,8 +66,11 @@ export class RemoteJobEvents {
     const items = (await this.store.jobs.history(jobId, after, toEpoch - after))
       .filter((item) => item.epoch <= toEpoch);
     if (items.length === 0) return;
-    this.emittedThrough.set(jobId, items[items.length - 1].epoch);
+    const last = items[items.length - 1].epoch;
+    this.emittedThrough.set(jobId, last);
     this.events.emit('epochs', jobId, items);
+    // Read back from the history table, so already written: streams waiting for it may proceed.
+    this.events.emit('recorded', jobId, last);
   }
 
   private async relayStatus(jobId: string): Promise<void> {

@@ -6,6 +6,7 @@ import { PostgresStore } from '../../src/storage/postgres/postgres-store.js';
 import type { HistoryItem, JobRecord } from '../../src/storage/records.js';
 import { createTestDatabase } from '../support/postgres-cluster.js';
 import { spawnServer, type ServerProcess } from '../support/server-process.js';
+import { SseClient } from '../support/sse-client.js';
 import { postgresOptions } from '../support/store-backends.js';
 import { syntheticDataset } from '../support/training-fixtures.js';
 
@@ -48,6 +49,28 @@ describe.skipIf(!adminUrl)('across replicas on one PostgreSQL database', () => {
   afterAll(async () => {
     await database?.drop();
   });
+
+  it('streams to a client of replica A every epoch of a job replica B trains, once, in order', async () => {
+    const env = { DATABASE_URL: database.url, WORKERS: '1' };
+    const runner = await spawnServer(env);
+    servers.push(runner);
+    const epochs = 4000;
+    const { id } = await api(runner, 'POST', '/v1/jobs', job(epochs));
+    await waitUntil(async () => (await api(runner, 'GET', `/v1/jobs/${id}`)).progress.epoch > 20, 'the job runs on B');
+
+    // A starts once B holds the job's lease, so A only watches it.
+    const watcher = await spawnServer({ ...env, WORKERS: '1' });
+    servers.push(watcher);
+    const client = await SseClient.open(`${watcher.url}/v1/jobs/${id}/events`);
+    expect(client.statusCode).toBe(200);
+    await client.ended;
+
+    const seen = client.events.filter((event) => event.event === 'epoch').map((event) => Number(event.id));
+    expect(seen).toEqual(Array.from({ length: epochs }, (_, index) => index + 1));
+    const end = client.events.filter((event) => event.event === 'end').map((event) => JSON.parse(event.data));
+    expect(end).toEqual([{ status: 'succeeded', epoch: epochs }]);
+    expect((await api(watcher, 'GET', `/v1/jobs/${id}`)).attempts).toBe(1);
+  }, 120_000);
 
   it('a cancel sent to replica A stops the job replica B runs, carried by a notification', async () => {
     const env = { DATABASE_URL: database.url, WORKERS: '1' };

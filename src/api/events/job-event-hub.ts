@@ -135,9 +135,10 @@ export class JobEventHub {
         stream.destroy();
       }
     }
-    // Known limitation: epochs of a job trained by another process (several instances on one
-    // PostgreSQL) reach its streams only through this poll, up to pollMs late and in bursts;
-    // a database notification (LISTEN/NOTIFY) would make them as prompt as local ones.
+    // On PostgreSQL, epochs of a job another replica trains arrive through LISTEN/NOTIFY
+    // (src/queue/remote-job-events.ts) and this poll is only a fallback. Known limitation: several
+    // processes on one SQLite file have no notifications, so there such a job reaches its streams
+    // only through this poll, up to pollMs late and in bursts.
     for (const feed of this.feeds.values()) {
       feed.poll(() => this.options.store.jobs.getById(feed.jobId)).catch((error) => {
         this.options.logger.warn({ err: toError(error), jobId: feed.jobId }, 'could not poll a watched job');

@@ -215,7 +215,7 @@ describe('JobEventHub', () => {
       .toEqual([['running', false], ['running', true]]);
   });
 
-  it.todo('follows a job trained by another process as promptly as a local one (today: one poll per pollMs)');
+  it.todo('follows a job trained by another process on the same SQLite file as promptly as a local one (today: one poll per pollMs; on PostgreSQL notifications do it, see test/e2e/across-replicas.test.ts)');
 
   it('ends every stream when it closes, for the server to stop', async () => {
     const job = await runningJob();
