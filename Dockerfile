@@ -23,9 +23,12 @@ RUN --mount=type=secret,id=npm_ca \
   if [ -s /run/secrets/npm_ca ]; then export NPM_CONFIG_CAFILE=/run/secrets/npm_ca; fi \
   && npm ci --no-audit --no-fund
 
-# The compiled service: TypeScript to dist/, the generated kernel included.
+# The compiled service: TypeScript to dist/, the generated kernel included, and the dashboard
+# bundled by esbuild into dist/dashboard/ (its libraries are dev dependencies).
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build-dashboard.mjs scripts/
+COPY dashboard dashboard
 COPY src src
 COPY workers workers
 RUN npm run build

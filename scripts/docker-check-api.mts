@@ -95,6 +95,14 @@ function predict(model: Model, inputs: number[][]): number[][] {
 }
 
 async function train(): Promise<void> {
+  // The dashboard ships in the image: its page and the script it names are served.
+  const page = await fetch(`${baseUrl}/`);
+  const html = await page.text();
+  check(page.ok && html.includes('<title>Chainrule</title>'), `the dashboard page answered ${page.status}`);
+  const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  check(script !== undefined && (await fetch(`${baseUrl}${script}`)).ok, 'the dashboard script is not served');
+  console.log('dashboard served at /');
+
   const submitted = await call<Job>('POST', '/v1/jobs', {
     network: XOR_NETWORK,
     dataset: { inputs: XOR_INPUTS, targets: XOR_TARGETS },
