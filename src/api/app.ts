@@ -69,8 +69,6 @@ function registerParsers(app: FastifyInstance): void {
       done(Object.assign(error as Error, { statusCode: 400 }), undefined);
     }
   });
-
-  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 }
 
 /** The deepest bracket nesting outside strings, found in one pass without parsing. */
