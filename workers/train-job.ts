@@ -1,7 +1,9 @@
 import {
   EngineError, Trainer, decodeCheckpoint, encodeCheckpoint, type EpochReport, type TrainingCheckpoint,
 } from '../src/engine/index.js';
-import { CONTROL, type ProgressMessage, type TrainOutcome, type TrainTask } from './protocol.js';
+import {
+  CONTROL, controlViews, type ProgressMessage, type TrainOutcome, type TrainTask,
+} from './protocol.js';
 
 /** Engine errors that end a job as `failed`; anything else thrown is a crash, and is retried. */
 const JOB_FAILURE_CODES = new Set(['TRAINING_DIVERGED', 'TIME_LIMIT_EXCEEDED']);
@@ -12,7 +14,7 @@ const JOB_FAILURE_CODES = new Set(['TRAINING_DIVERGED', 'TIME_LIMIT_EXCEEDED']);
  */
 export default function trainJob(task: TrainTask): TrainOutcome {
   const { dataset, port } = task;
-  const control = new Int32Array(task.control);
+  const { signal, stored } = controlViews(task.control);
   const resumeFrom = task.checkpoint ? decodeCheckpoint(task.checkpoint) : undefined;
   const trainer = new Trainer(task.network, {
     inputs: { rows: dataset.rows, cols: dataset.inputSize, data: dataset.inputs },
@@ -35,11 +37,23 @@ export default function trainJob(task: TrainTask): TrainOutcome {
     lastPostAt = performance.now();
   };
 
+  /**
+   * Blocks this thread until the main thread has stored epochs up to `epoch`, or it asks the job
+   * to stop. The timeout only bounds each wait; a store or a stop request notifies at once.
+   */
+  const waitUntilStored = (epoch: number): void => {
+    for (;;) {
+      const storedEpoch = Atomics.load(stored!, 0);
+      if (Number(storedEpoch) >= epoch || Atomics.load(signal, 0) !== CONTROL.RUN) return;
+      Atomics.wait(stored!, 0, storedEpoch, 100);
+    }
+  };
+
   try {
     const result = trainer.run({
       control() {
-        const signal = Atomics.load(control, 0);
-        return signal === CONTROL.CANCEL ? 'cancel' : signal === CONTROL.SUSPEND ? 'suspend' : null;
+        const value = Atomics.load(signal, 0);
+        return value === CONTROL.CANCEL ? 'cancel' : value === CONTROL.SUSPEND ? 'suspend' : null;
       },
       onEpoch(report, running) {
         pending.push(report);
@@ -51,8 +65,15 @@ export default function trainJob(task: TrainTask): TrainOutcome {
           lastCheckpointEpoch = report.epoch;
           lastCheckpointAt = now;
           flush();
-        } else if (now - lastPostAt >= task.reportEveryMs) {
+        } else if (pending.length >= task.maxReportsPerMessage || now - lastPostAt >= task.reportEveryMs) {
           flush();
+        }
+
+        if (stored && report.epoch - Number(Atomics.load(stored, 0)) > task.maxUnstoredEpochs) {
+          // Far ahead of the database: hand over what is pending and wait until half is stored,
+          // so that the thread does not wake for every single epoch.
+          flush();
+          waitUntilStored(report.epoch - Math.floor(task.maxUnstoredEpochs / 2));
         }
       },
     });

@@ -4,7 +4,8 @@ import { toError } from '../errors.js';
 import type { HistoryItem, JobRecord, StoredCheckpoint } from '../storage/records.js';
 import type { ClaimedJob, Store } from '../storage/store.js';
 import {
-  CONTROL, TrainOutcomeSchema, WorkerMessageSchema, type TrainOutcome, type TrainTask,
+  CONTROL, CONTROL_BYTES, TrainOutcomeSchema, WorkerMessageSchema, controlViews, type TrainOutcome,
+  type TrainTask,
 } from '../../workers/protocol.js';
 import type { JobEvents } from './job-events.js';
 import type { OwnerIdentity } from './owner.js';
@@ -27,11 +28,23 @@ export interface DispatcherOptions {
   readonly now?: () => number;
 }
 
+/**
+ * Epoch reports per transaction. Small enough that one write blocks the event loop for a few
+ * milliseconds (polls are answered between two writes), large enough to cost few commits.
+ */
+const ROWS_PER_TRANSACTION = 1000;
+
+/** Reports per worker message, and how far a worker may run ahead of the stored history. */
+const REPORTS_PER_MESSAGE = 1000;
+const MAX_UNSTORED_EPOCHS = 10_000;
+
 /** A job this process is training right now. */
 interface RunningJob {
   readonly job: JobRecord;
   readonly attempt: number;
   readonly control: Int32Array;
+  /** The last epoch stored, shared with the worker, which pauses when too far ahead of it. */
+  readonly storedEpoch: BigInt64Array;
   readonly logger: Logger;
   readonly startedAt: number;
   pending: HistoryItem[];
@@ -40,9 +53,13 @@ interface RunningJob {
   lastCost: number | null;
   lastValidationCost: number | null;
   bestEpoch: number | null;
+  /** The best epoch as last written: never one after the stored history. */
+  writtenBestEpoch: number | null;
   flushTimer: NodeJS.Timeout | null;
   /** Writes of this job, chained so that they commit in order. */
   writes: Promise<void>;
+  /** True while a write loop is storing `pending`; it picks up reports that arrive meanwhile. */
+  draining: boolean;
   /** Set when another process took the job: nothing more may be written for this attempt. */
   lost: boolean;
   suspending: boolean;
@@ -105,7 +122,7 @@ export class Dispatcher {
   /** Stops a job running here at its next step; it ends cancelled with its last epoch's weights. */
   cancel(jobId: string): void {
     const running = this.running.get(jobId);
-    if (running) Atomics.store(running.control, 0, CONTROL.CANCEL);
+    if (running) signal(running, CONTROL.CANCEL);
   }
 
   /**
@@ -122,7 +139,7 @@ export class Dispatcher {
 
     for (const running of this.running.values()) {
       running.suspending = true;
-      Atomics.store(running.control, 0, CONTROL.SUSPEND);
+      signal(running, CONTROL.SUSPEND);
     }
     const settled = Promise.allSettled([...this.finished]);
     let timer: NodeJS.Timeout | undefined;
@@ -164,14 +181,18 @@ export class Dispatcher {
     const { job, dataset } = claimed;
     const attempt = job.attempts;
     const logger = this.options.logger.child({ jobId: job.id, attempt });
-    const controlBuffer = new SharedArrayBuffer(4);
+    const controlBuffer = new SharedArrayBuffer(CONTROL_BYTES);
+    const views = controlViews(controlBuffer);
+    const resumeEpoch = claimed.checkpoint?.epoch ?? 0;
+    views.stored!.fill(BigInt(resumeEpoch));
     const running: RunningJob = {
-      job, attempt, logger, control: new Int32Array(controlBuffer), startedAt: this.now(),
-      pending: [], pendingCheckpoint: null, lastEpoch: claimed.checkpoint?.epoch ?? 0,
+      job, attempt, logger, control: views.signal, storedEpoch: views.stored!, startedAt: this.now(),
+      pending: [], pendingCheckpoint: null, lastEpoch: resumeEpoch,
       lastCost: job.cost, lastValidationCost: job.validationCost, bestEpoch: job.bestEpoch,
-      flushTimer: null, writes: Promise.resolve(), lost: false, suspending: false,
+      writtenBestEpoch: job.bestEpoch, flushTimer: null, writes: Promise.resolve(), draining: false,
+      lost: false, suspending: false,
     };
-    if (job.cancelRequested) Atomics.store(running.control, 0, CONTROL.CANCEL);
+    if (job.cancelRequested) signal(running, CONTROL.CANCEL);
     this.running.set(job.id, running);
     this.options.events.emit('status', job);
     logger.info({ epochs: job.epochs, resumeFromEpoch: claimed.checkpoint?.epoch ?? 0 }, 'job started');
@@ -203,13 +224,17 @@ export class Dispatcher {
       checkpointEveryEpochs: this.options.checkpointEveryEpochs,
       checkpointEveryMs: this.options.checkpointEveryMs,
       reportEveryMs: 50,
+      maxReportsPerMessage: REPORTS_PER_MESSAGE,
+      maxUnstoredEpochs: MAX_UNSTORED_EPOCHS,
     };
     const transfer = [dataset.inputs.buffer as ArrayBuffer, dataset.targets.buffer as ArrayBuffer, channel.port2];
 
     const done = this.options.pool.run(task, transfer)
       .then(
         async (outcome) => {
-          await withTimeout(ended, 2000);
+          // The worker posts 'end' after its last report, and a port delivers in order: waiting
+          // for it (without a timeout) means every report is stored before the end is recorded.
+          await ended;
           await this.complete(running, outcome);
         },
         async (error: unknown) => {
@@ -243,40 +268,71 @@ export class Dispatcher {
     running.bestEpoch = bestEpoch;
     if (checkpoint) running.pendingCheckpoint = checkpoint;
 
-    // A checkpoint is written at once, together with the history up to it; plain reports wait
-    // up to flushMs so that a fast job costs a few transactions per second, not one per epoch.
-    if (checkpoint) void this.flush(running);
+    // A checkpoint, a full transaction's worth, or a worker that may be waiting for the database
+    // is written at once; fewer reports wait up to flushMs, so that a slow job costs a few
+    // transactions per second, not one per epoch.
+    const workerMayWait = running.lastEpoch - Number(running.storedEpoch[0]) > MAX_UNSTORED_EPOCHS / 2;
+    if (checkpoint || workerMayWait || running.pending.length >= ROWS_PER_TRANSACTION) void this.flush(running);
     else running.flushTimer ??= setTimeout(() => void this.flush(running), this.flushMs);
   }
 
-  /** Writes buffered reports (and a checkpoint) in one fenced transaction, after earlier writes. */
+  /** Starts storing buffered reports unless a write loop already runs; resolves once all are stored. */
   private flush(running: RunningJob): Promise<void> {
     if (running.flushTimer) clearTimeout(running.flushTimer);
     running.flushTimer = null;
-    const items = running.pending;
-    const checkpoint = running.pendingCheckpoint;
-    running.pending = [];
-    running.pendingCheckpoint = null;
-    if (running.lost || (items.length === 0 && !checkpoint)) return running.writes;
+    const hasPending = running.pending.length > 0 || running.pendingCheckpoint !== null;
+    if (running.draining || running.lost || !hasPending) return running.writes;
 
-    running.writes = running.writes.then(async () => {
-      const held = await this.options.store.jobs.recordProgress(running.job.id, running.attempt, {
-        items, epoch: running.lastEpoch, cost: running.lastCost, validationCost: running.lastValidationCost,
-        bestEpoch: running.bestEpoch, checkpoint,
+    running.draining = true;
+    running.writes = running.writes
+      .then(() => this.drain(running))
+      .finally(() => { running.draining = false; });
+    return running.writes;
+  }
+
+  /**
+   * Stores buffered reports in fenced transactions of at most ROWS_PER_TRANSACTION rows, in
+   * order, yielding to the event loop between two so that API requests are answered meanwhile.
+   * Each stored epoch is published to the worker, which pauses when it runs too far ahead.
+   */
+  private async drain(running: RunningJob): Promise<void> {
+    const { store } = this.options;
+    while (!running.lost && (running.pending.length > 0 || running.pendingCheckpoint)) {
+      const items = running.pending.splice(0, ROWS_PER_TRANSACTION);
+      const last = items.length > 0 ? items[items.length - 1] : null;
+      const epoch = last?.epoch ?? Math.max(Number(running.storedEpoch[0]), running.pendingCheckpoint?.epoch ?? 0);
+      // A checkpoint is stored with the transaction that reaches its epoch, never before its history.
+      const checkpoint = running.pendingCheckpoint && running.pendingCheckpoint.epoch <= epoch
+        ? running.pendingCheckpoint : null;
+      if (checkpoint) running.pendingCheckpoint = null;
+      const bestEpoch = running.bestEpoch !== null && running.bestEpoch <= epoch
+        ? running.bestEpoch : running.writtenBestEpoch;
+
+      const held = await store.jobs.recordProgress(running.job.id, running.attempt, {
+        items, epoch, cost: last ? last.cost : running.lastCost,
+        validationCost: last ? last.validationCost ?? null : running.lastValidationCost, bestEpoch, checkpoint,
       }).catch((error) => {
-        running.logger.error({ err: toError(error) }, 'could not record progress');
+        // The reports are lost, but the job goes on: stalling the worker would lose more.
+        running.logger.error({ err: toError(error), epoch }, 'could not record progress');
         return true;
       });
-      if (!held) this.loseLease(running);
-    });
-    return running.writes;
+      if (!held) {
+        this.loseLease(running);
+        return;
+      }
+      running.writtenBestEpoch = bestEpoch;
+      Atomics.store(running.storedEpoch, 0, BigInt(epoch));
+      Atomics.notify(running.storedEpoch, 0);
+
+      if (running.pending.length > 0 || running.pendingCheckpoint) await yieldToEventLoop();
+    }
   }
 
   private loseLease(running: RunningJob): void {
     if (running.lost) return;
     running.lost = true;
     running.logger.warn('lease lost to another process; abandoning this attempt');
-    Atomics.store(running.control, 0, CONTROL.CANCEL);
+    signal(running, CONTROL.CANCEL);
   }
 
   private async complete(running: RunningJob, raw: unknown): Promise<void> {
@@ -366,6 +422,16 @@ function toEngineOptions(job: JobRecord): TrainTask['training'] {
     l2: training.l2,
     timeLimitSeconds: training.timeLimitSeconds ?? undefined,
   };
+}
+
+/** Tells the worker to cancel or suspend, waking it if it waits for the history to be stored. */
+function signal(running: RunningJob, value: number): void {
+  Atomics.store(running.control, 0, value);
+  Atomics.notify(running.storedEpoch, 0);
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

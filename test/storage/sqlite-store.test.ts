@@ -142,6 +142,20 @@ describe('SQLite job history', () => {
     expect(history.map((item) => [item.epoch, item.cost])).toEqual([[1, 0.9], [2, 0.8], [3, 0.65], [4, 0.6]]);
   });
 
+  it('stores a large batch of reports whole, with every optional field', async () => {
+    const id = await enqueueJob();
+    await store.jobs.claimNext(claimOptions('a'));
+    const items: EpochReport[] = Array.from({ length: 150 }, (_, index) => ({
+      epoch: index + 1, cost: 1 / (index + 1), validationCost: index % 2 ? 0.5 : undefined,
+      accuracy: 0.25, validationAccuracy: index === 149 ? 1 : undefined, gradientNorms: [index, 2], elapsedMs: index,
+    }));
+
+    await store.jobs.recordProgress(id, 1, progress(items));
+
+    const stored = await store.jobs.history(id, 0, 500);
+    expect(stored).toEqual(items.map((item) => JSON.parse(JSON.stringify(item))));
+  });
+
   it('drops epochs after the finishing epoch, left over from an abandoned attempt', async () => {
     const id = await enqueueJob();
     const claimed = await store.jobs.claimNext(claimOptions('a'));

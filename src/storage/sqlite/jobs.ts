@@ -163,7 +163,7 @@ export class SqliteJobs implements JobStore {
       const fenced = statements.progress.run({ id, attempt, epoch: progress.epoch, cost: progress.cost,
         validationCost: progress.validationCost, bestEpoch: progress.bestEpoch }).changes === 0;
       if (fenced) return false;
-      for (const item of progress.items) statements.upsertHistory.run(historyParameters(id, item));
+      this.insertHistory(id, progress.items);
       if (progress.checkpoint) this.saveCheckpoint(id, progress.checkpoint);
       return true;
     }).immediate();
@@ -236,11 +236,32 @@ export class SqliteJobs implements JobStore {
     return row ? { epoch: row.epoch, state: new Uint8Array(row.state) } : null;
   }
 
+  /**
+   * Inserts history rows HISTORY_ROWS_PER_STATEMENT at a time, the rest one by one: a fast job
+   * reports thousands of epochs a second, and one statement per row cost the main thread ~5 µs
+   * a row, against ~1.5 µs in blocks.
+   */
+  private insertHistory(id: string, items: readonly HistoryItem[]): void {
+    const { upsertHistory, upsertHistoryBlock } = this.statements;
+    const values: unknown[] = new Array(HISTORY_COLUMNS * HISTORY_ROWS_PER_STATEMENT);
+    let index = 0;
+    for (; index + HISTORY_ROWS_PER_STATEMENT <= items.length; index += HISTORY_ROWS_PER_STATEMENT) {
+      for (let row = 0; row < HISTORY_ROWS_PER_STATEMENT; row++) {
+        putHistoryValues(values, row * HISTORY_COLUMNS, id, items[index + row]);
+      }
+      upsertHistoryBlock.run(values);
+    }
+    for (; index < items.length; index++) upsertHistory.run(historyParameters(id, items[index]));
+  }
+
   private saveCheckpoint(id: string, checkpoint: StoredCheckpoint): void {
     this.statements.upsertCheckpoint.run({ id, epoch: checkpoint.epoch, state: Buffer.from(checkpoint.state),
       createdAt: new Date().toISOString() });
   }
 }
+
+const HISTORY_COLUMNS = 8;
+const HISTORY_ROWS_PER_STATEMENT = 64;
 
 function prepareJobStatements(db: SqliteDatabase) {
   return {
@@ -296,6 +317,11 @@ function prepareJobStatements(db: SqliteDatabase) {
       `INSERT OR REPLACE INTO job_history (job_id, epoch, cost, validation_cost, accuracy, validation_accuracy,
          gradient_norms, elapsed_ms)
        VALUES (@id, @epoch, @cost, @validationCost, @accuracy, @validationAccuracy, @gradientNorms, @elapsedMs)`),
+    /** The same insert for HISTORY_ROWS_PER_STATEMENT rows; positional, as 512 names would be. */
+    upsertHistoryBlock: db.prepare(
+      `INSERT OR REPLACE INTO job_history (job_id, epoch, cost, validation_cost, accuracy, validation_accuracy,
+         gradient_norms, elapsed_ms)
+       VALUES ${Array.from({ length: HISTORY_ROWS_PER_STATEMENT }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
     upsertCheckpoint: db.prepare(
       `INSERT INTO job_checkpoints (job_id, epoch, state, created_at) VALUES (@id, @epoch, @state, @createdAt)
        ON CONFLICT (job_id) DO UPDATE SET epoch = excluded.epoch, state = excluded.state,
@@ -380,6 +406,18 @@ function historyParameters(id: string, item: HistoryItem) {
     accuracy: item.accuracy ?? null, validationAccuracy: item.validationAccuracy ?? null,
     gradientNorms: JSON.stringify(item.gradientNorms), elapsedMs: item.elapsedMs,
   };
+}
+
+/** Writes one row's values at `offset`, in the column order of upsertHistoryBlock. */
+function putHistoryValues(values: unknown[], offset: number, id: string, item: HistoryItem): void {
+  values[offset] = id;
+  values[offset + 1] = item.epoch;
+  values[offset + 2] = item.cost;
+  values[offset + 3] = item.validationCost ?? null;
+  values[offset + 4] = item.accuracy ?? null;
+  values[offset + 5] = item.validationAccuracy ?? null;
+  values[offset + 6] = JSON.stringify(item.gradientNorms);
+  values[offset + 7] = item.elapsedMs;
 }
 
 function fromHistoryRow(row: HistoryRow): HistoryItem {
