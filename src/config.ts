@@ -13,19 +13,21 @@ const positive = (fallback: number) =>
     .refine((text) => /^\d+(\.\d+)?$/.test(text) && Number(text) > 0, { message: 'must be a positive number' })
     .transform(Number);
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 /**
  * The service's configuration, read from the environment. Names and defaults of the first block
  * are fixed by shared/API.md; the rest tune reliability and limits.
  */
 export const ConfigSchema = z.object({
   PORT: integer(8080, 0, 65535),
-  HOST: z.string().trim().min(1).default('127.0.0.1'),
-  DATA_DIR: z.string().trim().min(1).default('./data'),
+  HOST: z.string().trim().min(1, { error: 'must not be empty' }).default('127.0.0.1'),
+  DATA_DIR: z.string().trim().min(1, { error: 'must not be empty' }).default('./data'),
   DATABASE_URL: z.string().trim().optional()
     .refine((url) => !url || /^(sqlite:|postgres(ql)?:\/\/)/.test(url),
       { message: 'must start with sqlite: or postgres://' }),
   WORKERS: integer(availableParallelism(), 1, 256),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   BODY_LIMIT_MB: positive(64),
   API_KEYS: z.string().optional(),
 

@@ -47,6 +47,8 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   });
 
   const app = await buildApp({ config, store, events, logger, dispatcher, isPoolUsable: () => pool.isUsable() });
+  // Runs once Fastify refuses new requests (503 on open connections, then no new connections).
+  app.addHook('preClose', async () => logger.info('no longer accepting requests'));
   const url = await app.listen({ port: config.port, host: config.host });
   dispatcher.start();
   const pruner = setInterval(() => {
