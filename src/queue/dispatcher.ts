@@ -77,6 +77,8 @@ export class Dispatcher {
   private readonly pollMs: number;
   private readonly flushMs: number;
   private readonly now: () => number;
+  /** performance.now() before which no history write starts: see waitForWriteTurn. */
+  private nextWriteAt = 0;
   private claiming: Promise<void> | null = null;
   private wakeAgain = false;
   private stopping = false;
@@ -292,12 +294,18 @@ export class Dispatcher {
 
   /**
    * Stores buffered reports in fenced transactions of at most ROWS_PER_TRANSACTION rows, in
-   * order, yielding to the event loop between two so that API requests are answered meanwhile.
-   * Each stored epoch is published to the worker, which pauses when it runs too far ahead.
+   * order, each in its own turn of the event loop so that API requests are answered between
+   * two. Each stored epoch is published to the worker, which pauses when it runs too far ahead.
    */
   private async drain(running: RunningJob): Promise<void> {
     const { store } = this.options;
     while (!running.lost && (running.pending.length > 0 || running.pendingCheckpoint)) {
+      // Never inside a message callback: Node delivers up to 1,000 queued worker messages in one
+      // go, and a write per message (which lets the worker send more) would starve every request.
+      await yieldToEventLoop();
+      await this.waitForWriteTurn();
+      if (running.lost) return;
+
       const items = running.pending.splice(0, ROWS_PER_TRANSACTION);
       const last = items.length > 0 ? items[items.length - 1] : null;
       const epoch = last?.epoch ?? Math.max(Number(running.storedEpoch[0]), running.pendingCheckpoint?.epoch ?? 0);
@@ -308,6 +316,7 @@ export class Dispatcher {
       const bestEpoch = running.bestEpoch !== null && running.bestEpoch <= epoch
         ? running.bestEpoch : running.writtenBestEpoch;
 
+      const writeStartedAt = performance.now();
       const held = await store.jobs.recordProgress(running.job.id, running.attempt, {
         items, epoch, cost: last ? last.cost : running.lastCost,
         validationCost: last ? last.validationCost ?? null : running.lastValidationCost, bestEpoch, checkpoint,
@@ -316,6 +325,7 @@ export class Dispatcher {
         running.logger.error({ err: toError(error), epoch }, 'could not record progress');
         return true;
       });
+      this.nextWriteAt = 2 * performance.now() - writeStartedAt;
       if (!held) {
         this.loseLease(running);
         return;
@@ -323,8 +333,18 @@ export class Dispatcher {
       running.writtenBestEpoch = bestEpoch;
       Atomics.store(running.storedEpoch, 0, BigInt(epoch));
       Atomics.notify(running.storedEpoch, 0);
+    }
+  }
 
-      if (running.pending.length > 0 || running.pendingCheckpoint) await yieldToEventLoop();
+  /**
+   * History writes get at most about half of the main thread: after a write of d ms, the next
+   * one (of any job) waits until d ms have passed. Jobs with microsecond epochs always have
+   * reports to write, and without this rule polls would only be answered in the gaps. A lone
+   * write (a small job's history) never waits.
+   */
+  private async waitForWriteTurn(): Promise<void> {
+    for (let wait = this.nextWriteAt - performance.now(); wait > 0; wait = this.nextWriteAt - performance.now()) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 
@@ -336,8 +356,6 @@ export class Dispatcher {
   }
 
   private async complete(running: RunningJob, raw: unknown): Promise<void> {
-    await this.flush(running);
-    if (running.lost) return;
     const { store, events, maxAttempts } = this.options;
     const parsed = TrainOutcomeSchema.safeParse(raw);
     if (!parsed.success) {
@@ -345,13 +363,15 @@ export class Dispatcher {
       return;
     }
     const outcome: TrainOutcome = parsed.data;
+    const history = await this.takeUnstoredReports(running, outcome.type === 'result' && outcome.stopReason === 'suspended');
+    if (running.lost) return;
     const finishedAt = new Date().toISOString();
     const durationMs = this.now() - running.startedAt;
 
     if (outcome.type === 'failure') {
       await store.jobs.finish(running.job.id, running.attempt, {
         status: 'failed', stopReason: null, error: { code: outcome.code, message: outcome.message },
-        model: null, lastEpoch: running.lastEpoch, bestEpoch: running.bestEpoch, finishedAt,
+        model: null, lastEpoch: running.lastEpoch, bestEpoch: running.bestEpoch, finishedAt, history,
       });
       running.logger.info({ status: 'failed', code: outcome.code, durationMs }, 'job finished');
     } else if (outcome.stopReason === 'suspended') {
@@ -365,13 +385,30 @@ export class Dispatcher {
       await store.jobs.finish(running.job.id, running.attempt, {
         status, stopReason: outcome.stopReason, error: null,
         model: { epoch: outcome.epoch, cost: outcome.cost, layers: outcome.layers },
-        lastEpoch: outcome.checkpoint.epoch, bestEpoch: outcome.bestEpoch, finishedAt,
+        lastEpoch: outcome.checkpoint.epoch, bestEpoch: outcome.bestEpoch, finishedAt, history,
       });
       running.logger.info({ status, stopReason: outcome.stopReason, epoch: outcome.epoch, durationMs },
         'job finished');
     }
     const after = await store.jobs.getById(running.job.id);
     if (after) events.emit('status', after);
+  }
+
+  /**
+   * The reports of an ended job that are not stored yet, for its final transaction. A write loop
+   * already running, or a backlog too large for one transaction, is stored first; a job that
+   * goes back to the queue keeps every report in the history.
+   */
+  private async takeUnstoredReports(running: RunningJob, storeAll: boolean): Promise<HistoryItem[]> {
+    if (storeAll || running.draining || running.pendingCheckpoint
+      || running.pending.length > ROWS_PER_TRANSACTION) {
+      await this.flush(running);
+    }
+    if (running.flushTimer) clearTimeout(running.flushTimer);
+    running.flushTimer = null;
+    const reports = running.pending;
+    running.pending = [];
+    return reports;
   }
 
   private async crashed(running: RunningJob, error: Error): Promise<void> {

@@ -156,6 +156,20 @@ describe('SQLite job history', () => {
     expect(stored).toEqual(items.map((item) => JSON.parse(JSON.stringify(item))));
   });
 
+  it('appends the reports given with the outcome, and the job\'s cost follows the last one', async () => {
+    const id = await enqueueJob();
+    await store.jobs.claimNext(claimOptions('a'));
+    await store.jobs.recordProgress(id, 1, progress([report(1, 0.9)]));
+
+    const finished = await store.jobs.finish(id, 1, { status: 'succeeded', stopReason: 'epochs', error: null,
+      model: null, lastEpoch: 3, bestEpoch: 3, finishedAt: new Date().toISOString(),
+      history: [report(2, 0.8), report(3, 0.7)] });
+
+    expect(finished).toBe(true);
+    expect((await store.jobs.history(id, 0, 100)).map((item) => item.epoch)).toEqual([1, 2, 3]);
+    expect(await store.jobs.getById(id)).toMatchObject({ status: 'succeeded', epoch: 3, cost: 0.7, bestEpoch: 3 });
+  });
+
   it('drops epochs after the finishing epoch, left over from an abandoned attempt', async () => {
     const id = await enqueueJob();
     const claimed = await store.jobs.claimNext(claimOptions('a'));

@@ -1,3 +1,4 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerPool, type WorkerPool } from '../../src/queue/worker-pool.js';
@@ -53,5 +54,31 @@ describe('the training worker', () => {
 
     expect(result).toMatchObject({ type: 'result', stopReason: 'cancelled', epoch: 17 });
     expect(epochs).toEqual(Array.from({ length: 17 }, (_, index) => index + 1));
+  });
+});
+
+/** The nice value of every thread of this process, by thread id (Linux: field 19 of stat). */
+function threadNiceness(): Map<number, number> {
+  const niceness = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    niceness.set(Number(tid), Number(fields[16]));
+  }
+  return niceness;
+}
+
+describe.runIf(process.platform === 'linux')('training threads on Linux', () => {
+  it('run at a lower priority than the main thread, which answers requests', async () => {
+    const channel = new MessageChannel();
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    Atomics.store(controlViews(control).signal, 0, CONTROL.CANCEL);
+    await pool.run(xorTask(control, channel.port2, 10), [channel.port2]);
+    channel.port1.close();
+
+    const niceness = threadNiceness();
+
+    const main = niceness.get(process.pid)!;
+    expect([...niceness.values()]).toContain(Math.min(19, main + 10));
   });
 });
