@@ -15,6 +15,8 @@ export interface Service {
   readonly app: FastifyInstance;
   readonly url: string;
   readonly dispatcher: Dispatcher;
+  /** In-process notifications of job progress and status changes. */
+  readonly events: JobEvents;
   /** Graceful stop: no new requests, running jobs checkpoint and requeue, database closed. */
   stop(): Promise<void>;
 }
@@ -58,7 +60,7 @@ export async function startService(config: Config, options: ServiceOptions): Pro
 
   let stopping: Promise<void> | undefined;
   return {
-    app, url, dispatcher,
+    app, url, dispatcher, events,
     stop() {
       stopping ??= (async () => {
         clearInterval(pruner);

@@ -3,6 +3,7 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import type { ApiContext } from './context.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
+import { OneLineRequestLog } from './request-log.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -23,6 +24,7 @@ export async function buildApp(context: ApiContext) {
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    logController: new OneLineRequestLog(),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -58,17 +60,23 @@ function registerParsers(app: FastifyInstance): void {
       return;
     }
     try {
-      // Keys such as __proto__ and constructor are refused: they could pollute prototypes.
-      done(null, JSON.parse(text, (key, value) => {
-        if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-          throw Object.assign(new SyntaxError(`the key "${key}" is not allowed`), { statusCode: 400 });
-        }
-        return value;
-      }));
+      // Keys such as __proto__ and constructor are refused: they could pollute prototypes. The
+      // reviver that finds them makes parsing several times slower, so it only runs when the
+      // text contains one of the words or an escape that could spell one (a dataset has neither).
+      done(null, RISKY_KEY_WORD.test(text) ? JSON.parse(text, refuseRiskyKeys) : JSON.parse(text));
     } catch (error) {
       done(Object.assign(error as Error, { statusCode: 400 }), undefined);
     }
   });
+}
+
+const RISKY_KEY_WORD = /__proto__|constructor|prototype|\\u/;
+
+function refuseRiskyKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+    throw Object.assign(new SyntaxError(`the key "${key}" is not allowed`), { statusCode: 400 });
+  }
+  return value;
 }
 
 /** The deepest bracket nesting outside strings, found in one pass without parsing. */

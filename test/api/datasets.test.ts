@@ -157,6 +157,18 @@ describe('POST /v1/datasets with JSON', () => {
     expect(empty.json().code).toBe('VALIDATION_FAILED');
   });
 
+  it('refuses a __proto__ key, also when spelled with escapes', async () => {
+    for (const key of ['__proto__', '\\u005f_proto__', 'constructor']) {
+      const response = await t.app.inject({ method: 'POST', url: '/v1/datasets',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"inputs":[[0]],"targets":[[1]],"${key}":{"polluted":true}}` });
+
+      expect(response.statusCode, key).toBe(400);
+      expect(response.json().code).toBe('VALIDATION_FAILED');
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('refuses CSV query parameters on a JSON body', async () => {
     const response = await postDataset(XOR, '?targets=y');
 

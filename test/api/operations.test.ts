@@ -83,6 +83,22 @@ describe('the OpenAPI document and Swagger UI', () => {
   });
 });
 
+describe('request logging', () => {
+  it('writes one line per request with its id, method, URL, status and duration, and no body', async () => {
+    const lines: string[] = [];
+    t = await createTestApp({}, { logger: createLogger('info', { write: (line: string) => void lines.push(line) }) });
+
+    await t.app.inject({ method: 'POST', url: '/v1/datasets', headers: { 'x-request-id': 'r-1' },
+      payload: { inputs: [[123456789]], targets: [[987654321]] } });
+
+    const entries = lines.map((line) => JSON.parse(line));
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ level: 30, msg: 'request completed', reqId: 'r-1', method: 'POST',
+      url: '/v1/datasets', statusCode: 201, responseTime: expect.any(Number) });
+    expect(lines[0]).not.toContain('123456789');
+  });
+});
+
 describe('an unexpected error', () => {
   it('becomes a 500 with a generic detail, while the error itself goes only to the log', async () => {
     const lines: string[] = [];
