@@ -54,7 +54,8 @@ function call(base: string, method: string, path: string, body?: unknown): Promi
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(`${base}${path}`, {
-      method, agent, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+      method, agent,
+      headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
     }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (chunk) => { text += chunk; }).on('end', () => {
@@ -142,7 +143,8 @@ function slowEpochJob(seed: number) {
   }
   return {
     network: { inputSize: 2, loss: 'binaryCrossentropy',
-      layers: [{ units: 32, activation: 'tanh' }, { units: 32, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }] },
+      layers: [{ units: 32, activation: 'tanh' }, { units: 32, activation: 'tanh' },
+        { units: 1, activation: 'sigmoid' }] },
     dataset: { inputs, targets },
     training: { epochs: 1_000_000, optimizer: { type: 'sgd', learningRate: 0.1 }, seed },
   };
@@ -162,7 +164,8 @@ async function pollsWhileTraining(base: string, bareUrl: string, kind: string,
   const ids: string[] = [];
   for (const seed of [1, 2]) ids.push((await call(base, 'POST', '/v1/jobs', makeJob(seed))).body.id);
   await pollUntil(async () => {
-    const running = (await call(base, 'GET', '/v1/jobs?status=running')).body.items.map((job: { id: string }) => job.id);
+    const running = (await call(base, 'GET', '/v1/jobs?status=running')).body.items
+      .map((job: { id: string }) => job.id);
     return ids.every((id) => running.includes(id));
   }, 'both long jobs to run');
   const epoch = (await call(base, 'GET', `/v1/jobs/${ids[0]}`)).body.progress.epoch;
@@ -182,7 +185,8 @@ async function pollsWhileTraining(base: string, bareUrl: string, kind: string,
     epochs.push(job.progress.epoch);
   }
   for (const id of ids) {
-    await pollUntil(async () => (await call(base, 'GET', `/v1/jobs/${id}`)).body.status === 'cancelled', 'the cancel');
+    await pollUntil(async () => (await call(base, 'GET', `/v1/jobs/${id}`)).body.status === 'cancelled',
+      'the cancel');
   }
   console.log(`  (${kind}: the two jobs had stored ${epochs.join(' and ')} epochs when cancelled)`);
   return figures;
@@ -191,8 +195,10 @@ async function pollsWhileTraining(base: string, bareUrl: string, kind: string,
 async function measurePolls(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chainrule-bench-'));
   const service = await startBuiltService(dataDir);
-  const sample = (await call(service.base, 'POST', '/v1/jobs', { network: W1_NETWORK, dataset: XOR, training: w1Training(1) })).body;
-  await pollUntil(async () => (await call(service.base, 'GET', `/v1/jobs/${sample.id}`)).body.status === 'succeeded', 'a sample job');
+  const sample = (await call(service.base, 'POST', '/v1/jobs',
+    { network: W1_NETWORK, dataset: XOR, training: w1Training(1) })).body;
+  await pollUntil(async () => (await call(service.base, 'GET', `/v1/jobs/${sample.id}`)).body.status === 'succeeded',
+    'a sample job');
   const bare = await startBareFastify((await call(service.base, 'GET', `/v1/jobs/${sample.id}`)).body);
   try {
     console.log(`\n1. Polls while both cores train (autocannon, 10 connections, ${PHASE_SECONDS} s each)`);
@@ -259,7 +265,8 @@ async function measureOverhead(): Promise<void> {
   try {
     const dataset = (await call(base, 'POST', '/v1/datasets', XOR)).body.id;
     const submit = async (seed: number) =>
-      (await call(base, 'POST', '/v1/jobs', { network: W1_NETWORK, dataset: { id: dataset }, training: w1Training(seed) })).body.id as string;
+      (await call(base, 'POST', '/v1/jobs',
+        { network: W1_NETWORK, dataset: { id: dataset }, training: w1Training(seed) })).body.id as string;
 
     // Warm-up: JIT, the workers' first jobs, the HTTP connections.
     for (let seed = 1; seed <= 100; seed++) await finished(await submit(seed));
@@ -289,7 +296,8 @@ async function measureOverhead(): Promise<void> {
     }
     await Promise.all(ids.map(finished));
     const burstMs = performance.now() - burstStart;
-    const states = await Promise.all(ids.slice(0, 20).map(async (id) => (await call(base, 'GET', `/v1/jobs/${id}`)).body.status));
+    const states = await Promise.all(ids.slice(0, 20)
+      .map(async (id) => (await call(base, 'GET', `/v1/jobs/${id}`)).body.status));
 
     const enginePerJob = engineMs / TINY_JOBS;
     latencies.sort((a, b) => a - b);

@@ -21,7 +21,8 @@ export const CONTROL = { RUN: 0, CANCEL: 1, SUSPEND: 2 } as const;
 export const CONTROL_BYTES = 16;
 
 /** Typed views over TrainTask.control. */
-export function controlViews(buffer: SharedArrayBuffer): { signal: Int32Array; stored: BigInt64Array | null } {
+export function controlViews(buffer: SharedArrayBuffer):
+  { signal: Int32Array; stored: BigInt64Array | null } {
   return {
     signal: new Int32Array(buffer, 0, 1),
     stored: buffer.byteLength >= CONTROL_BYTES ? new BigInt64Array(buffer, 8, 1) : null,
@@ -94,7 +95,8 @@ function reportProblem(report: unknown, previousEpoch: number): string | null {
   }
   for (const field of OPTIONAL_FINITE_FIELDS) {
     const value = (report as Record<string, unknown>)[field];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) return `${field} must be finite`;
+    const isFinite = typeof value === 'number' && Number.isFinite(value);
+    if (value !== undefined && !isFinite) return `${field} must be finite`;
   }
   return null;
 }

@@ -80,7 +80,8 @@ export default function trainJob(task: TrainTask): TrainOutcome {
           lastCheckpointEpoch = report.epoch;
           lastCheckpointAt = now;
           flush();
-        } else if (pending.length >= task.maxReportsPerMessage || now - lastPostAt >= task.reportEveryMs) {
+        } else if (pending.length >= task.maxReportsPerMessage
+          || now - lastPostAt >= task.reportEveryMs) {
           flush();
         }
 

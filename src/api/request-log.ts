@@ -10,7 +10,8 @@ export class OneLineRequestLog extends LogController {
     // Logged together with the outcome, in requestCompleted.
   }
 
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest,
+    reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
     const line = { method: request.method, url: request.url, statusCode: reply.statusCode,
       responseTime: reply.elapsedTime };

@@ -274,7 +274,8 @@ export class Dispatcher {
     // is written at once; fewer reports wait up to flushMs, so that a slow job costs a few
     // transactions per second, not one per epoch.
     const workerMayWait = running.lastEpoch - Number(running.storedEpoch[0]) > MAX_UNSTORED_EPOCHS / 2;
-    if (checkpoint || workerMayWait || running.pending.length >= ROWS_PER_TRANSACTION) void this.flush(running);
+    const isFullTransaction = running.pending.length >= ROWS_PER_TRANSACTION;
+    if (checkpoint || workerMayWait || isFullTransaction) void this.flush(running);
     else running.flushTimer ??= setTimeout(() => void this.flush(running), this.flushMs);
   }
 
@@ -308,7 +309,8 @@ export class Dispatcher {
 
       const items = running.pending.splice(0, ROWS_PER_TRANSACTION);
       const last = items.length > 0 ? items[items.length - 1] : null;
-      const epoch = last?.epoch ?? Math.max(Number(running.storedEpoch[0]), running.pendingCheckpoint?.epoch ?? 0);
+      const epoch = last?.epoch
+        ?? Math.max(Number(running.storedEpoch[0]), running.pendingCheckpoint?.epoch ?? 0);
       // A checkpoint is stored with the transaction that reaches its epoch, never before its history.
       const checkpoint = running.pendingCheckpoint && running.pendingCheckpoint.epoch <= epoch
         ? running.pendingCheckpoint : null;
@@ -318,8 +320,9 @@ export class Dispatcher {
 
       const writeStartedAt = performance.now();
       const held = await store.jobs.recordProgress(running.job.id, running.attempt, {
-        items, epoch, cost: last ? last.cost : running.lastCost,
-        validationCost: last ? last.validationCost ?? null : running.lastValidationCost, bestEpoch, checkpoint,
+        items, epoch, bestEpoch, checkpoint,
+        cost: last ? last.cost : running.lastCost,
+        validationCost: last ? last.validationCost ?? null : running.lastValidationCost,
       }).catch((error) => {
         // The reports are lost, but the job goes on: stalling the worker would lose more.
         running.logger.error({ err: toError(error), epoch }, 'could not record progress');
@@ -343,8 +346,10 @@ export class Dispatcher {
    * write (a small job's history) never waits.
    */
   private async waitForWriteTurn(): Promise<void> {
-    for (let wait = this.nextWriteAt - performance.now(); wait > 0; wait = this.nextWriteAt - performance.now()) {
+    let wait = this.nextWriteAt - performance.now();
+    while (wait > 0) {
       await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = this.nextWriteAt - performance.now();
     }
   }
 
@@ -363,7 +368,8 @@ export class Dispatcher {
       return;
     }
     const outcome: TrainOutcome = parsed.data;
-    const history = await this.takeUnstoredReports(running, outcome.type === 'result' && outcome.stopReason === 'suspended');
+    const isSuspended = outcome.type === 'result' && outcome.stopReason === 'suspended';
+    const history = await this.takeUnstoredReports(running, isSuspended);
     if (running.lost) return;
     const finishedAt = new Date().toISOString();
     const durationMs = this.now() - running.startedAt;

@@ -254,7 +254,9 @@ export class SqliteJobs implements JobStore {
     for (const [rows, statement] of this.statements.upsertHistoryBlocks) {
       const values: unknown[] = new Array(HISTORY_COLUMNS * rows);
       for (; index + rows <= items.length; index += rows) {
-        for (let row = 0; row < rows; row++) putHistoryValues(values, row * HISTORY_COLUMNS, id, items[index + row]);
+        for (let row = 0; row < rows; row++) {
+          putHistoryValues(values, row * HISTORY_COLUMNS, id, items[index + row]);
+        }
         statement.run(values);
       }
     }
