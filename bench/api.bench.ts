@@ -123,7 +123,9 @@ async function startBuiltService(dataDir: string): Promise<{ child: ChildProcess
   const port = await freePort();
   const child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, WORKERS: '2', LOG_LEVEL: 'info' },
+    // MAX_EPOCHS raised so that the fast-epoch jobs outlast every phase.
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, WORKERS: '2', LOG_LEVEL: 'info',
+      MAX_EPOCHS: '100000000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -155,7 +157,7 @@ function fastEpochJob(seed: number) {
     network: { inputSize: 2, loss: 'binaryCrossentropy',
       layers: [{ units: 10, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }] },
     dataset: XOR,
-    training: { epochs: 1_000_000, optimizer: { type: 'sgd', learningRate: 0.5 }, seed },
+    training: { epochs: 50_000_000, optimizer: { type: 'sgd', learningRate: 0.5 }, seed },
   };
 }
 
@@ -185,7 +187,7 @@ async function pollsWhileTraining(base: string, bareUrl: string, kind: string,
     epochs.push(job.progress.epoch);
   }
   for (const id of ids) {
-    await pollUntil(async () => (await call(base, 'GET', `/v1/jobs/${id}`)).body.status === 'cancelled',
+    await pollUntil(async () => isTerminal((await call(base, 'GET', `/v1/jobs/${id}`)).body.status),
       'the cancel');
   }
   console.log(`  (${kind}: the two jobs had stored ${epochs.join(' and ')} epochs when cancelled)`);
