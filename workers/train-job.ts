@@ -55,6 +55,9 @@ export default function trainJob(task: TrainTask): TrainOutcome {
   /**
    * Blocks this thread until the main thread has stored epochs up to `epoch`, or it asks the job
    * to stop. The timeout only bounds each wait; a store or a stop request notifies at once.
+   * Known shortcoming: the engine's clock keeps running meanwhile, so for a job with microsecond
+   * epochs the wait counts toward timeLimitSeconds and elapsedMs; such a job reaches fewer
+   * epochs within its time limit than its thread alone could train.
    */
   const waitUntilStored = (epoch: number): void => {
     for (;;) {
