@@ -14,6 +14,8 @@ const positive = (fallback: number) =>
     .refine((text) => /^\d+(\.\d+)?$/.test(text) && Number(text) > 0, { message: 'must be a positive number' })
     .transform(Number);
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 export interface ApiKey {
   readonly tenant: string;
   readonly key: string;
@@ -40,13 +42,13 @@ export function parseApiKeys(text: string): { ok: boolean; keys: ApiKey[] } {
  */
 export const ConfigSchema = z.object({
   PORT: integer(8080, 0, 65535),
-  HOST: z.string().trim().min(1).default('127.0.0.1'),
-  DATA_DIR: z.string().trim().min(1).default('./data'),
+  HOST: z.string().trim().min(1, { error: 'must not be empty' }).default('127.0.0.1'),
+  DATA_DIR: z.string().trim().min(1, { error: 'must not be empty' }).default('./data'),
   DATABASE_URL: z.string().trim().optional()
     .refine((url) => !url || /^(sqlite:|postgres(ql)?:\/\/)/.test(url),
       { message: 'must start with sqlite: or postgres://' }),
   WORKERS: integer(availableParallelism(), 1, 256),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   BODY_LIMIT_MB: positive(64),
   API_KEYS: z.string().optional()
     .refine((text) => !text || parseApiKeys(text).ok, { message: API_KEYS_FORMAT }),

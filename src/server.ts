@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startService } from './service.js';
@@ -19,7 +20,9 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = createLogger(config.logLevel);
+  // Asynchronous writes: under load, lines written while a write is pending go out together,
+  // instead of one system call per line on the event loop. pino flushes what is left at exit.
+  const logger = createLogger(config.logLevel, pino.destination({ dest: 1, sync: false }));
   const service = await startService(config, { logger });
 
   let signalled = false;

@@ -18,6 +18,7 @@ export interface Service {
   readonly url: string;
   readonly dispatcher: Dispatcher;
   readonly store: Store;
+  /** In-process notifications of job progress and status changes. */
   readonly events: JobEvents;
   /** Graceful stop: no new requests, running jobs checkpoint and requeue, database closed. */
   stop(): Promise<void>;
@@ -52,6 +53,8 @@ export async function startService(config: Config, options: ServiceOptions): Pro
 
   const app = await buildApp({ config, store, events, logger, dispatcher, isPoolUsable: () => pool.isUsable(),
     workers: pool });
+  // Runs once Fastify refuses new requests (503 on open connections, then no new connections).
+  app.addHook('preClose', async () => logger.info('no longer accepting requests'));
   const url = await app.listen({ port: config.port, host: config.host });
   dispatcher.start();
   const remoteEvents = new RemoteJobEvents(store, events, logger);

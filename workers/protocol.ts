@@ -14,6 +14,21 @@ import type {
 /** Values of the shared control word the main thread writes and the worker polls between steps. */
 export const CONTROL = { RUN: 0, CANCEL: 1, SUSPEND: 2 } as const;
 
+/**
+ * Size of TrainTask.control: an Int32 CONTROL word at byte 0 and, at byte 8, a BigInt64 holding
+ * the last epoch the main thread has stored. A buffer of only 4 bytes means no flow control.
+ */
+export const CONTROL_BYTES = 16;
+
+/** Typed views over TrainTask.control. */
+export function controlViews(buffer: SharedArrayBuffer):
+  { signal: Int32Array; stored: BigInt64Array | null } {
+  return {
+    signal: new Int32Array(buffer, 0, 1),
+    stored: buffer.byteLength >= CONTROL_BYTES ? new BigInt64Array(buffer, 8, 1) : null,
+  };
+}
+
 export interface TrainTask {
   readonly jobId: string;
   readonly attempt: number;
@@ -30,26 +45,61 @@ export interface TrainTask {
   readonly initialLayers: LayerParameters[] | null;
   /** encodeCheckpoint() bytes to resume from. */
   readonly checkpoint: Uint8Array | null;
-  /** One Int32 holding a CONTROL value. */
+  /** The CONTROL word and the stored epoch (see CONTROL_BYTES). */
   readonly control: SharedArrayBuffer;
   readonly port: MessagePort;
   readonly checkpointEveryEpochs: number;
   readonly checkpointEveryMs: number;
   /** Reports are batched into one message at most this often, so fast epochs cannot flood. */
   readonly reportEveryMs: number;
+  /** A message holds at most this many reports, so that the main thread decodes it in a few ms. */
+  readonly maxReportsPerMessage: number;
+  /**
+   * Flow control: the worker pauses between two epochs while more than this many of its epochs
+   * are not yet stored, so a job whose epochs take microseconds cannot outrun the database and
+   * pile up reports in memory.
+   */
+  readonly maxUnstoredEpochs: number;
 }
 
-const finite = z.number().refine(Number.isFinite, 'must be finite');
+const OPTIONAL_FINITE_FIELDS = ['validationCost', 'accuracy', 'validationAccuracy'] as const;
 
-const EpochReportSchema = z.object({
-  epoch: z.number().int().positive(),
-  cost: finite,
-  validationCost: finite.optional(),
-  accuracy: finite.optional(),
-  validationAccuracy: finite.optional(),
-  gradientNorms: z.array(z.number()),
-  elapsedMs: z.number().nonnegative(),
-});
+/**
+ * Checks epoch reports with a plain loop: a fast job sends thousands per second, and zod's
+ * per-object parse cost the main thread several microseconds each (more than storing them).
+ */
+function checkReports(value: unknown, context: z.core.$RefinementCtx<unknown>): void {
+  if (!Array.isArray(value)) {
+    context.addIssue({ code: 'custom', message: 'must be an array of epoch reports' });
+    return;
+  }
+  let previousEpoch = 0;
+  for (let index = 0; index < value.length; index++) {
+    const problem = reportProblem(value[index], previousEpoch);
+    if (problem) {
+      context.addIssue({ code: 'custom', path: [index], message: problem });
+      return;
+    }
+    previousEpoch = (value[index] as EpochReport).epoch;
+  }
+}
+
+function reportProblem(report: unknown, previousEpoch: number): string | null {
+  if (typeof report !== 'object' || report === null) return 'is not an object';
+  const { epoch, cost, gradientNorms, elapsedMs } = report as Record<string, unknown>;
+  if (!Number.isSafeInteger(epoch) || (epoch as number) <= previousEpoch) return 'epoch must increase';
+  if (typeof cost !== 'number' || !Number.isFinite(cost)) return 'cost must be finite';
+  if (typeof elapsedMs !== 'number' || !(elapsedMs >= 0)) return 'elapsedMs must be ≥ 0';
+  if (!Array.isArray(gradientNorms) || !gradientNorms.every((norm) => typeof norm === 'number')) {
+    return 'gradientNorms must be numbers';
+  }
+  for (const field of OPTIONAL_FINITE_FIELDS) {
+    const value = (report as Record<string, unknown>)[field];
+    const isFinite = typeof value === 'number' && Number.isFinite(value);
+    if (value !== undefined && !isFinite) return `${field} must be finite`;
+  }
+  return null;
+}
 
 const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'must be a Uint8Array');
 const floats = z.custom<Float64Array>((value) => value instanceof Float64Array, 'must be a Float64Array');
@@ -58,7 +108,7 @@ const CheckpointSchema = z.object({ epoch: z.number().int().nonnegative(), state
 
 export const ProgressMessageSchema = z.object({
   type: z.literal('progress'),
-  reports: z.array(EpochReportSchema),
+  reports: z.custom<EpochReport[]>(() => true).superRefine(checkReports),
   /** The best epoch so far after these reports. */
   bestEpoch: z.number().int().positive().nullable(),
   checkpoint: CheckpointSchema.nullable(),

@@ -1,7 +1,24 @@
+import { getPriority, setPriority } from 'node:os';
 import {
   EngineError, Trainer, decodeCheckpoint, encodeCheckpoint, type EpochReport, type TrainingCheckpoint,
 } from '../src/engine/index.js';
-import { CONTROL, type ProgressMessage, type TrainOutcome, type TrainTask } from './protocol.js';
+import {
+  CONTROL, controlViews, type ProgressMessage, type TrainOutcome, type TrainTask,
+} from './protocol.js';
+
+/** How much nicer than the main thread a training thread is (the scale is 0 to 19). */
+const TRAINING_NICENESS = 10;
+
+// Training yields the CPU to the main thread: on Linux a nice value is per thread, so this lowers
+// only this worker's priority, and polls are answered at once even while every core trains.
+// (Elsewhere setpriority would lower the whole process, main thread included: left alone there.)
+if (process.platform === 'linux') {
+  try {
+    setPriority(Math.min(19, getPriority() + TRAINING_NICENESS));
+  } catch {
+    // Not permitted (some sandboxes): train at normal priority.
+  }
+}
 
 /** Engine errors that end a job as `failed`; anything else thrown is a crash, and is retried. */
 const JOB_FAILURE_CODES = new Set(['TRAINING_DIVERGED', 'TIME_LIMIT_EXCEEDED']);
@@ -12,7 +29,7 @@ const JOB_FAILURE_CODES = new Set(['TRAINING_DIVERGED', 'TIME_LIMIT_EXCEEDED']);
  */
 export default function trainJob(task: TrainTask): TrainOutcome {
   const { dataset, port } = task;
-  const control = new Int32Array(task.control);
+  const { signal, stored } = controlViews(task.control);
   const resumeFrom = task.checkpoint ? decodeCheckpoint(task.checkpoint) : undefined;
   const trainer = new Trainer(task.network, {
     inputs: { rows: dataset.rows, cols: dataset.inputSize, data: dataset.inputs },
@@ -35,11 +52,26 @@ export default function trainJob(task: TrainTask): TrainOutcome {
     lastPostAt = performance.now();
   };
 
+  /**
+   * Blocks this thread until the main thread has stored epochs up to `epoch`, or it asks the job
+   * to stop. The timeout only bounds each wait; a store or a stop request notifies at once.
+   * Known shortcoming: the engine's clock keeps running meanwhile, so for a job with microsecond
+   * epochs the wait counts toward timeLimitSeconds and elapsedMs; such a job reaches fewer
+   * epochs within its time limit than its thread alone could train.
+   */
+  const waitUntilStored = (epoch: number): void => {
+    for (;;) {
+      const storedEpoch = Atomics.load(stored!, 0);
+      if (Number(storedEpoch) >= epoch || Atomics.load(signal, 0) !== CONTROL.RUN) return;
+      Atomics.wait(stored!, 0, storedEpoch, 100);
+    }
+  };
+
   try {
     const result = trainer.run({
       control() {
-        const signal = Atomics.load(control, 0);
-        return signal === CONTROL.CANCEL ? 'cancel' : signal === CONTROL.SUSPEND ? 'suspend' : null;
+        const value = Atomics.load(signal, 0);
+        return value === CONTROL.CANCEL ? 'cancel' : value === CONTROL.SUSPEND ? 'suspend' : null;
       },
       onEpoch(report, running) {
         pending.push(report);
@@ -51,8 +83,16 @@ export default function trainJob(task: TrainTask): TrainOutcome {
           lastCheckpointEpoch = report.epoch;
           lastCheckpointAt = now;
           flush();
-        } else if (now - lastPostAt >= task.reportEveryMs) {
+        } else if (pending.length >= task.maxReportsPerMessage
+          || now - lastPostAt >= task.reportEveryMs) {
           flush();
+        }
+
+        if (stored && report.epoch - Number(Atomics.load(stored, 0)) > task.maxUnstoredEpochs) {
+          // Far ahead of the database: hand over what is pending and wait until half is stored,
+          // so that the thread does not wake for every single epoch.
+          flush();
+          waitUntilStored(report.epoch - Math.floor(task.maxUnstoredEpochs / 2));
         }
       },
     });

@@ -6,6 +6,7 @@ import { JobEventHub } from './events/job-event-hub.js';
 import { registerOpenApi } from './openapi.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { registerSecurity } from './security.js';
+import { OneLineRequestLog } from './request-log.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobEventRoutes } from './routes/job-events.js';
@@ -36,6 +37,7 @@ export async function buildApp(context: ApiContext) {
     // the same problem+json answers as everything else.
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, toAppError(error)),
     forceCloseConnections: 'idle',
+    logController: new OneLineRequestLog(),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -92,8 +94,6 @@ function registerParsers(app: FastifyInstance): void {
       done(Object.assign(error as Error, { statusCode: 400 }), undefined);
     }
   });
-
-  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 }
 
 function refuseForbiddenKeys(key: string, value: unknown): unknown {

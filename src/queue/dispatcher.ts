@@ -4,9 +4,10 @@ import { toError } from '../errors.js';
 import type { HistoryItem, JobRecord, StoredCheckpoint } from '../storage/records.js';
 import type { ClaimedJob, Store, StoreNotification } from '../storage/store.js';
 import {
-  CONTROL, TrainOutcomeSchema, WorkerMessageSchema, type TrainOutcome, type TrainTask,
+  CONTROL, CONTROL_BYTES, TrainOutcomeSchema, WorkerMessageSchema, controlViews, type TrainOutcome,
+  type TrainTask,
 } from '../../workers/protocol.js';
-import { backoffDelays, retryUntilWritten, RETRY_FIRST_MS, RETRY_MAX_MS, sleep } from './backoff.js';
+import { retryUntilWritten, RETRY_FIRST_MS, RETRY_MAX_MS, sleep } from './backoff.js';
 import type { JobEvents } from './job-events.js';
 import { toEngineOptions } from './engine-options.js';
 import type { OwnerIdentity } from './owner.js';
@@ -29,11 +30,23 @@ export interface DispatcherOptions {
   readonly now?: () => number;
 }
 
+/**
+ * Epoch reports per transaction. Small enough that one write blocks the event loop for a few
+ * milliseconds (polls are answered between two writes), large enough to cost few commits.
+ */
+const ROWS_PER_TRANSACTION = 1000;
+
+/** Reports per worker message, and how far a worker may run ahead of the stored history. */
+const REPORTS_PER_MESSAGE = 1000;
+const MAX_UNSTORED_EPOCHS = 10_000;
+
 /** A job this process is training right now. */
 interface RunningJob {
   readonly job: JobRecord;
   readonly attempt: number;
   readonly control: Int32Array;
+  /** The last epoch stored, shared with the worker, which pauses when too far ahead of it. */
+  readonly storedEpoch: BigInt64Array;
   readonly logger: Logger;
   readonly startedAt: number;
   pending: HistoryItem[];
@@ -47,9 +60,13 @@ interface RunningJob {
   lastCost: number | null;
   lastValidationCost: number | null;
   bestEpoch: number | null;
+  /** The best epoch as last written: never one after the stored history. */
+  writtenBestEpoch: number | null;
   flushTimer: NodeJS.Timeout | null;
   /** Writes of this job, chained so that they commit in order. */
   writes: Promise<void>;
+  /** True while a write loop is storing `pending`; it picks up reports that arrive meanwhile. */
+  draining: boolean;
   /** The pause before the next try of a progress write that failed; 0 while writes succeed. */
   progressRetryMs: number;
   /** Set when another process took the job: nothing more may be written for this attempt. */
@@ -72,6 +89,8 @@ export class Dispatcher {
   private readonly pollMs: number;
   private readonly flushMs: number;
   private readonly now: () => number;
+  /** performance.now() before which no history write starts: see waitForWriteTurn. */
+  private nextWriteAt = 0;
   private claiming: Promise<void> | null = null;
   private wakeAgain = false;
   private stopping = false;
@@ -132,7 +151,7 @@ export class Dispatcher {
   /** Stops a job running here at its next step; it ends cancelled with its last epoch's weights. */
   cancel(jobId: string): void {
     const running = this.running.get(jobId);
-    if (running) Atomics.store(running.control, 0, CONTROL.CANCEL);
+    if (running) signal(running, CONTROL.CANCEL);
   }
 
   /**
@@ -151,7 +170,7 @@ export class Dispatcher {
 
     for (const running of this.running.values()) {
       running.suspending = true;
-      Atomics.store(running.control, 0, CONTROL.SUSPEND);
+      signal(running, CONTROL.SUSPEND);
     }
     const settled = Promise.allSettled([...this.finished]);
     let timer: NodeJS.Timeout | undefined;
@@ -196,14 +215,18 @@ export class Dispatcher {
     const { job, dataset } = claimed;
     const attempt = job.attempts;
     const logger = this.options.logger.child({ jobId: job.id, attempt });
-    const controlBuffer = new SharedArrayBuffer(4);
+    const controlBuffer = new SharedArrayBuffer(CONTROL_BYTES);
+    const views = controlViews(controlBuffer);
+    const resumeEpoch = claimed.checkpoint?.epoch ?? 0;
+    views.stored!.fill(BigInt(resumeEpoch));
     const running: RunningJob = {
-      job, attempt, logger, control: new Int32Array(controlBuffer), startedAt: this.now(),
-      pending: [], pendingCheckpoint: null, announcedEpoch: job.epoch, lastEpoch: claimed.checkpoint?.epoch ?? 0,
+      job, attempt, logger, control: views.signal, storedEpoch: views.stored!, startedAt: this.now(),
+      pending: [], pendingCheckpoint: null, announcedEpoch: job.epoch, lastEpoch: resumeEpoch,
       lastCost: job.cost, lastValidationCost: job.validationCost, bestEpoch: job.bestEpoch,
-      flushTimer: null, writes: Promise.resolve(), progressRetryMs: 0, lost: false, suspending: false, protocolError: null,
+      writtenBestEpoch: job.bestEpoch, flushTimer: null, writes: Promise.resolve(), draining: false,
+      progressRetryMs: 0, lost: false, suspending: false, protocolError: null,
     };
-    if (job.cancelRequested) Atomics.store(running.control, 0, CONTROL.CANCEL);
+    if (job.cancelRequested) signal(running, CONTROL.CANCEL);
     this.running.set(job.id, running);
     this.options.events.emit('status', job);
     logger.info({ epochs: job.epochs, resumeFromEpoch: claimed.checkpoint?.epoch ?? 0 }, 'job started');
@@ -216,7 +239,7 @@ export class Dispatcher {
           // Dropping it would silently lose epochs: stop the attempt and let it be retried.
           logger.error({ issues: parsed.error.issues.slice(0, 3) }, 'invalid message from worker');
           running.protocolError ??= parsed.error.issues[0]?.message ?? 'invalid message';
-          Atomics.store(running.control, 0, CONTROL.CANCEL);
+          signal(running, CONTROL.CANCEL);
           return;
         }
         if (parsed.data.type === 'end') resolve();
@@ -238,13 +261,17 @@ export class Dispatcher {
       checkpointEveryEpochs: this.options.checkpointEveryEpochs,
       checkpointEveryMs: this.options.checkpointEveryMs,
       reportEveryMs: 50,
+      maxReportsPerMessage: REPORTS_PER_MESSAGE,
+      maxUnstoredEpochs: MAX_UNSTORED_EPOCHS,
     };
     const transfer = [dataset.inputs.buffer as ArrayBuffer, dataset.targets.buffer as ArrayBuffer, channel.port2];
 
     const done = this.options.pool.run(task, transfer)
       .then(
         async (outcome) => {
-          await withTimeout(ended, 2000);
+          // The worker posts 'end' after its last report, and a port delivers in order: waiting
+          // for it (without a timeout) means every report is stored before the end is recorded.
+          await ended;
           await this.complete(running, outcome);
         },
         async (error: unknown) => {
@@ -282,55 +309,117 @@ export class Dispatcher {
     running.bestEpoch = bestEpoch;
     if (checkpoint) running.pendingCheckpoint = checkpoint;
 
-    // A checkpoint is written at once, together with the history up to it; plain reports wait
-    // up to flushMs so that a fast job costs a few transactions per second, not one per epoch.
-    if (checkpoint) void this.flush(running);
+    // A checkpoint, a full transaction's worth, or a worker that may be waiting for the database
+    // is written at once; fewer reports wait up to flushMs, so that a slow job costs a few
+    // transactions per second, not one per epoch.
+    const workerMayWait = running.lastEpoch - Number(running.storedEpoch[0]) > MAX_UNSTORED_EPOCHS / 2;
+    const isFullTransaction = running.pending.length >= ROWS_PER_TRANSACTION;
+    if (checkpoint || workerMayWait || isFullTransaction) void this.flush(running);
     else running.flushTimer ??= setTimeout(() => void this.flush(running), this.flushMs);
   }
 
-  /** Writes buffered reports (and a checkpoint) in one fenced transaction, after earlier writes. */
+  /** Starts storing buffered reports unless a write loop already runs; resolves once all are stored. */
   private flush(running: RunningJob): Promise<void> {
     if (running.flushTimer) clearTimeout(running.flushTimer);
     running.flushTimer = null;
-    const items = running.pending;
-    const checkpoint = running.pendingCheckpoint;
-    running.pending = [];
-    running.pendingCheckpoint = null;
-    if (running.lost || (items.length === 0 && !checkpoint)) return running.writes;
+    const hasPending = running.pending.length > 0 || running.pendingCheckpoint !== null;
+    if (running.draining || running.lost || !hasPending) return running.writes;
 
-    running.writes = running.writes.then(async () => {
-      let held: boolean;
-      try {
-        held = await this.options.store.jobs.recordProgress(running.job.id, running.attempt, {
-          items, epoch: running.lastEpoch, cost: running.lastCost, validationCost: running.lastValidationCost,
-          bestEpoch: running.bestEpoch, checkpoint,
-        });
-      } catch (error) {
-        // Dropping the batch would leave a hole in the history: put it back in front and retry.
-        if (running.progressRetryMs === 0) running.logger.warn({ err: toError(error) }, 'could not record progress; will retry');
-        running.progressRetryMs = Math.min(Math.max(2 * running.progressRetryMs, RETRY_FIRST_MS), RETRY_MAX_MS);
-        running.pending = [...items, ...running.pending];
-        running.pendingCheckpoint ??= checkpoint;
-        running.flushTimer ??= setTimeout(() => void this.flush(running), running.progressRetryMs);
-        return;
-      }
-      running.progressRetryMs = 0;
-      if (!held) this.loseLease(running);
-      // Event streams that joined after these epochs were announced read them back once written.
-      if (held && items.length > 0) {
-        this.options.events.emit('recorded', running.job.id, items[items.length - 1].epoch);
-      }
-    });
+    running.draining = true;
+    running.writes = running.writes
+      .then(() => this.drain(running))
+      .finally(() => { running.draining = false; });
     return running.writes;
   }
 
-  /** Writes everything buffered, retrying while the database is unreachable, unless fenced out. */
+  /**
+   * Stores buffered reports in fenced transactions of at most ROWS_PER_TRANSACTION rows, in
+   * order, each in its own turn of the event loop so that API requests are answered between
+   * two. Each stored epoch is published to the worker, which pauses when it runs too far ahead.
+   * A write that fails (the database is unreachable) is retried with growing pauses: dropping
+   * it would leave a hole in the history, and the paused worker waits meanwhile.
+   */
   private async drain(running: RunningJob): Promise<void> {
-    for (const delay of backoffDelays()) {
-      await this.flush(running);
-      if (running.lost || (running.pending.length === 0 && !running.pendingCheckpoint)) return;
-      await sleep(delay);
+    const { store, events } = this.options;
+    while (!running.lost && (running.pending.length > 0 || running.pendingCheckpoint)) {
+      // Never inside a message callback: Node delivers up to 1,000 queued worker messages in one
+      // go, and a write per message (which lets the worker send more) would starve every request.
+      await yieldToEventLoop();
+      await this.waitForWriteTurn();
+      if (running.lost) return;
+
+      const items = running.pending.splice(0, ROWS_PER_TRANSACTION);
+      const last = items.length > 0 ? items[items.length - 1] : null;
+      const epoch = last?.epoch
+        ?? Math.max(Number(running.storedEpoch[0]), running.pendingCheckpoint?.epoch ?? 0);
+      // A checkpoint is stored with the transaction that reaches its epoch, never before its history.
+      const checkpoint = running.pendingCheckpoint && running.pendingCheckpoint.epoch <= epoch
+        ? running.pendingCheckpoint : null;
+      if (checkpoint) running.pendingCheckpoint = null;
+      const bestEpoch = running.bestEpoch !== null && running.bestEpoch <= epoch
+        ? running.bestEpoch : running.writtenBestEpoch;
+
+      const writeStartedAt = performance.now();
+      let held: boolean;
+      try {
+        held = await store.jobs.recordProgress(running.job.id, running.attempt, {
+          items, epoch, bestEpoch, checkpoint,
+          cost: last ? last.cost : running.lastCost,
+          validationCost: last ? last.validationCost ?? null : running.lastValidationCost,
+        });
+      } catch (error) {
+        if (running.progressRetryMs === 0) {
+          running.logger.warn({ err: toError(error), epoch }, 'could not record progress; will retry');
+        }
+        running.progressRetryMs = Math.min(Math.max(2 * running.progressRetryMs, RETRY_FIRST_MS), RETRY_MAX_MS);
+        running.pending.unshift(...items);
+        running.pendingCheckpoint ??= checkpoint;
+        await sleep(running.progressRetryMs);
+        continue;
+      }
+      running.progressRetryMs = 0;
+      this.nextWriteAt = 2 * performance.now() - writeStartedAt;
+      if (!held) {
+        this.loseLease(running);
+        return;
+      }
+      running.writtenBestEpoch = bestEpoch;
+      Atomics.store(running.storedEpoch, 0, BigInt(epoch));
+      Atomics.notify(running.storedEpoch, 0);
+      // Event streams that joined after these epochs were announced read them back once written.
+      if (last) events.emit('recorded', running.job.id, last.epoch);
     }
+  }
+
+  /**
+   * History writes get at most about half of the main thread: after a write of d ms, the next
+   * one (of any job) waits until d ms have passed. Jobs with microsecond epochs always have
+   * reports to write, and without this rule polls would only be answered in the gaps. A lone
+   * write (a small job's history) never waits.
+   */
+  private async waitForWriteTurn(): Promise<void> {
+    let wait = this.nextWriteAt - performance.now();
+    while (wait > 0) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = this.nextWriteAt - performance.now();
+    }
+  }
+
+  /**
+   * The reports of an ended job that are not stored yet, for its final transaction. A write loop
+   * already running, or a backlog too large for one transaction, is stored first; a job that
+   * goes back to the queue keeps every report in the history.
+   */
+  private async takeUnstoredReports(running: RunningJob, storeAll: boolean): Promise<HistoryItem[]> {
+    if (storeAll || running.draining || running.pendingCheckpoint
+      || running.pending.length > ROWS_PER_TRANSACTION) {
+      await this.flush(running);
+    }
+    if (running.flushTimer) clearTimeout(running.flushTimer);
+    running.flushTimer = null;
+    const reports = running.pending;
+    running.pending = [];
+    return reports;
   }
 
   /**
@@ -348,13 +437,11 @@ export class Dispatcher {
     if (running.lost) return;
     running.lost = true;
     running.logger.warn('lease lost to another process; abandoning this attempt');
-    Atomics.store(running.control, 0, CONTROL.CANCEL);
+    signal(running, CONTROL.CANCEL);
   }
 
   private async complete(running: RunningJob, raw: unknown): Promise<void> {
-    await this.drain(running);
-    if (running.lost) return;
-    const { store, maxAttempts } = this.options;
+    const { store, events, maxAttempts } = this.options;
     if (running.protocolError) {
       await this.crashed(running, new Error(`worker sent an invalid message: ${running.protocolError}`));
       return;
@@ -365,13 +452,16 @@ export class Dispatcher {
       return;
     }
     const outcome: TrainOutcome = parsed.data;
+    const isSuspended = outcome.type === 'result' && outcome.stopReason === 'suspended';
+    const history = await this.takeUnstoredReports(running, isSuspended);
+    if (running.lost) return;
     const finishedAt = new Date().toISOString();
     const durationMs = this.now() - running.startedAt;
 
     if (outcome.type === 'failure') {
       await this.persistEnd(running, () => store.jobs.finish(running.job.id, running.attempt, {
         status: 'failed', stopReason: null, error: { code: outcome.code, message: outcome.message },
-        model: null, lastEpoch: running.lastEpoch, bestEpoch: running.bestEpoch, finishedAt,
+        model: null, lastEpoch: running.lastEpoch, bestEpoch: running.bestEpoch, finishedAt, history,
       }));
       running.logger.info({ status: 'failed', code: outcome.code, durationMs }, 'job finished');
     } else if (outcome.stopReason === 'suspended') {
@@ -386,16 +476,18 @@ export class Dispatcher {
       await this.persistEnd(running, () => store.jobs.finish(running.job.id, running.attempt, {
         status, stopReason, error: null,
         model: { epoch: outcome.epoch, cost: outcome.cost, layers: outcome.layers },
-        lastEpoch: outcome.checkpoint.epoch, bestEpoch: outcome.bestEpoch, finishedAt,
+        lastEpoch: outcome.checkpoint.epoch, bestEpoch: outcome.bestEpoch, finishedAt, history,
       }));
       running.logger.info({ status, stopReason: outcome.stopReason, epoch: outcome.epoch, durationMs },
         'job finished');
     }
+    // The last reports were stored with the end, in its transaction.
+    if (history.length > 0) events.emit('recorded', running.job.id, history[history.length - 1].epoch);
     await this.announceStatus(running.job.id);
   }
 
   private async crashed(running: RunningJob, error: Error): Promise<void> {
-    await this.drain(running);
+    await this.flush(running);
     if (running.lost) return;
     const { store, maxAttempts } = this.options;
     const status = await this.persistEnd(running, () => store.jobs.release(running.job.id, running.attempt, {
@@ -433,6 +525,16 @@ export class Dispatcher {
       this.options.logger.warn({ err: toError(error) }, 'could not renew leases');
     }
   }
+}
+
+/** Tells the worker to cancel or suspend, waking it if it waits for the history to be stored. */
+function signal(running: RunningJob, value: number): void {
+  Atomics.store(running.control, 0, value);
+  Atomics.notify(running.storedEpoch, 0);
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

@@ -146,6 +146,8 @@ export interface JobOutcome {
   readonly lastEpoch: number;
   readonly bestEpoch: number | null;
   readonly finishedAt: string;
+  /** Epoch reports not stored yet: appended in the same transaction (one commit less per job). */
+  readonly history?: readonly HistoryItem[];
 }
 
 /** A running job's lease as seen by a heartbeat or a recovery scan. */

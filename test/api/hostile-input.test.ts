@@ -33,7 +33,7 @@ describe('hostile request bodies', () => {
   it('answer other content types with 415', async () => {
     expectProblem(await send('POST', '/v1/jobs', 'a=b', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE');
     expectProblem(await send('POST', '/v1/networks', '<xml/>', 'application/xml'), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    expectProblem(await send('POST', '/v1/jobs', 'x,y\n1,2', 'text/csv'), 400, 'VALIDATION_FAILED');
+    expectProblem(await send('POST', '/v1/jobs', 'x,y\n1,2', 'text/csv'), 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('refuse non-finite numbers such as 1e999, which JSON.parse turns into Infinity', async () => {

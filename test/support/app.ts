@@ -1,6 +1,6 @@
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { JobEvents } from '../../src/queue/job-events.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
@@ -19,16 +19,17 @@ export interface TestApp {
  * The HTTP app over a fresh in-memory SQLite database with every migration applied, called
  * in-process through inject(). No worker pool: jobs stay queued unless a test trains them.
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {},
+  options: { logger?: Logger; isPoolUsable?: () => boolean } = {}): Promise<TestApp> {
   const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent', ...env });
   const store = SqliteStore.open(':memory:');
   const events = new JobEvents();
   const woken: number[] = [];
   const cancelled: string[] = [];
   const app = await buildApp({
-    config, store, events, logger: createLogger('silent'),
+    config, store, events, logger: options.logger ?? createLogger('silent'),
     dispatcher: { wake: () => void woken.push(Date.now()), cancel: (id) => void cancelled.push(id) },
-    isPoolUsable: () => true,
+    isPoolUsable: options.isPoolUsable ?? (() => true),
   });
   await app.ready();
   return {

@@ -21,6 +21,10 @@ export function datasetRoutes(context: ApiContext): FastifyPluginAsyncZod {
   const { store, config } = context;
 
   return async (app) => {
+    // Registered in this plugin only: CSV is a dataset format, so any other route answers a CSV
+    // body with 415 rather than a confusing schema error.
+    app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
     app.post('/v1/datasets', {
       schema: {
         tags: ['datasets'],

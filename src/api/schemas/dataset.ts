@@ -33,8 +33,9 @@ export const DatasetBodySchema = z.strictObject({
 export type DatasetBody = z.output<typeof DatasetBodySchema>;
 
 export const CsvQuerySchema = z.strictObject({
+  // No example value: Swagger UI would fill it in for the JSON example too, which refuses it.
   targets: z.string().max(10_000).optional()
-    .meta({ description: 'Comma-separated names of the target columns (CSV bodies).', examples: ['y'] }),
+    .meta({ description: 'Comma-separated names of the target columns (CSV bodies; `y` for the CSV example).' }),
   labels: z.string().max(1000).optional()
     .meta({ description: 'Name of a column of class indices, stored one-hot (CSV bodies).' }),
   name: z.string().max(200).optional().meta({ description: 'Dataset name (CSV bodies).' }),

@@ -131,9 +131,16 @@ export class PostgresJobs implements JobStore {
 
   async finish(id: string, attempt: number, outcome: JobOutcome): Promise<boolean> {
     return this.db.transaction(async (tx) => {
+      // The attempt's last reports, stored with its end (the fenced UPDATE below decides).
+      const history = outcome.history ?? [];
       if (!await finishJob(tx, id, attempt, outcome)) return false;
+      await upsertHistory(tx, id, history);
       await clearAfterFinish(tx, id, outcome.lastEpoch);
       await closeAttempt(tx, id, attempt, outcome.status);
+      if (history.length > 0) {
+        tx.notify({ type: 'epochs', jobId: id, fromEpoch: history[0].epoch,
+          toEpoch: history[history.length - 1].epoch, origin: this.origin });
+      }
       tx.notify(this.status(id, outcome.status));
       return true;
     });

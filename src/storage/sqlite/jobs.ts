@@ -199,7 +199,7 @@ export class SqliteJobs implements JobStore {
       const fenced = statements.progress.run({ id, attempt, epoch: progress.epoch, cost: progress.cost,
         validationCost: progress.validationCost, bestEpoch: progress.bestEpoch }).changes === 0;
       if (fenced) return false;
-      for (const item of progress.items) statements.upsertHistory.run(historyParameters(id, item));
+      this.insertHistory(id, progress.items);
       if (progress.checkpoint) this.saveCheckpoint(id, progress.checkpoint);
       return true;
     }).immediate();
@@ -213,6 +213,14 @@ export class SqliteJobs implements JobStore {
   async finish(id: string, attempt: number, outcome: JobOutcome): Promise<boolean> {
     const { statements } = this;
     const finished = this.db.transaction(() => {
+      const history = outcome.history ?? [];
+      if (history.length > 0) {
+        const last = history[history.length - 1];
+        const held = statements.progress.run({ id, attempt, epoch: last.epoch, cost: last.cost,
+          validationCost: last.validationCost ?? null, bestEpoch: outcome.bestEpoch }).changes > 0;
+        if (!held) return false;
+        this.insertHistory(id, history);
+      }
       const fenced = statements.finish.run({
         id, attempt, status: outcome.status, stopReason: outcome.stopReason,
         errorCode: outcome.error?.code ?? null, errorMessage: outcome.error?.message ?? null,
@@ -226,8 +234,14 @@ export class SqliteJobs implements JobStore {
       this.endAttempt(id, attempt, outcome.status);
       return true;
     }).immediate();
-    if (finished) this.announce(this.status(id, outcome.status));
-    return finished;
+    if (!finished) return false;
+    const history = outcome.history ?? [];
+    if (history.length > 0) {
+      this.announce({ type: 'epochs', jobId: id, fromEpoch: history[0].epoch,
+        toEpoch: history[history.length - 1].epoch, origin: this.hub.origin });
+    }
+    this.announce(this.status(id, outcome.status));
+    return true;
   }
 
   async release(id: string, attempt: number, options: { countFailure: boolean; maxAttempts: number;
@@ -296,11 +310,33 @@ export class SqliteJobs implements JobStore {
     return row ? { epoch: row.epoch, state: new Uint8Array(row.state) } : null;
   }
 
+  /**
+   * Inserts history rows with multi-row statements, largest blocks first (100 rows: 64 + 16 +
+   * 16 + 4): a fast job reports thousands of epochs a second, and a statement per row cost the
+   * main thread ~5 µs a row, against ~1.5 µs in blocks.
+   */
+  private insertHistory(id: string, items: readonly HistoryItem[]): void {
+    let index = 0;
+    for (const [rows, statement] of this.statements.upsertHistoryBlocks) {
+      const values: unknown[] = new Array(HISTORY_COLUMNS * rows);
+      for (; index + rows <= items.length; index += rows) {
+        for (let row = 0; row < rows; row++) {
+          putHistoryValues(values, row * HISTORY_COLUMNS, id, items[index + row]);
+        }
+        statement.run(values);
+      }
+    }
+  }
+
   private saveCheckpoint(id: string, checkpoint: StoredCheckpoint): void {
     this.statements.upsertCheckpoint.run({ id, epoch: checkpoint.epoch, state: Buffer.from(checkpoint.state),
       createdAt: new Date().toISOString() });
   }
 }
+
+const HISTORY_COLUMNS = 8;
+/** Rows per history insert statement, largest first; the last must be 1. */
+const HISTORY_BLOCK_ROWS = [64, 16, 4, 1];
 
 function prepareJobStatements(db: SqliteDatabase) {
   return {
@@ -370,10 +406,11 @@ function prepareJobStatements(db: SqliteDatabase) {
     progress: db.prepare(
       `UPDATE jobs SET epoch = @epoch, cost = @cost, validation_cost = @validationCost, best_epoch = @bestEpoch
        WHERE id = @id AND attempts = @attempt AND status = 'running'`),
-    upsertHistory: db.prepare(
+    /** Positional: a 64-row statement would need 512 parameter names. */
+    upsertHistoryBlocks: HISTORY_BLOCK_ROWS.map((rows) => [rows, db.prepare(
       `INSERT OR REPLACE INTO job_history (job_id, epoch, cost, validation_cost, accuracy, validation_accuracy,
          gradient_norms, elapsed_ms)
-       VALUES (@id, @epoch, @cost, @validationCost, @accuracy, @validationAccuracy, @gradientNorms, @elapsedMs)`),
+       VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`)] as const),
     upsertCheckpoint: db.prepare(
       `INSERT INTO job_checkpoints (job_id, epoch, state, created_at) VALUES (@id, @epoch, @state, @createdAt)
        ON CONFLICT (job_id) DO UPDATE SET epoch = excluded.epoch, state = excluded.state,
@@ -470,12 +507,16 @@ function fromRow(row: JobRow): JobRecord {
   };
 }
 
-function historyParameters(id: string, item: HistoryItem) {
-  return {
-    id, epoch: item.epoch, cost: item.cost, validationCost: item.validationCost ?? null,
-    accuracy: item.accuracy ?? null, validationAccuracy: item.validationAccuracy ?? null,
-    gradientNorms: JSON.stringify(item.gradientNorms), elapsedMs: item.elapsedMs,
-  };
+/** Writes one row's values at `offset`, in the column order of the history insert statements. */
+function putHistoryValues(values: unknown[], offset: number, id: string, item: HistoryItem): void {
+  values[offset] = id;
+  values[offset + 1] = item.epoch;
+  values[offset + 2] = item.cost;
+  values[offset + 3] = item.validationCost ?? null;
+  values[offset + 4] = item.accuracy ?? null;
+  values[offset + 5] = item.validationAccuracy ?? null;
+  values[offset + 6] = JSON.stringify(item.gradientNorms);
+  values[offset + 7] = item.elapsedMs;
 }
 
 function fromHistoryRow(row: HistoryRow): HistoryItem {

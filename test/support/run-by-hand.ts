@@ -1,0 +1,83 @@
+import { Trainer, encodeCheckpoint, type EpochReport } from '../../src/engine/index.js';
+import type { ClaimedJob, Store } from '../../src/storage/store.js';
+
+/**
+ * Route tests have no worker pool. These helpers stand in for the dispatcher on the test's own
+ * thread: they claim the oldest queued job through the real store, train it with the real
+ * engine and write exactly what the dispatcher writes (history, checkpoint, outcome), so a route
+ * can be tested against a running or a finished job without threads or timing.
+ */
+
+const OWNER = 'test/0/runner';
+
+export interface HandRun {
+  readonly jobId: string;
+  readonly attempt: number;
+  readonly reports: EpochReport[];
+}
+
+/** Claims the next job and trains `epochs` epochs of it; the job stays `running` with a checkpoint. */
+export async function startNextJob(store: Store, epochs: number): Promise<HandRun> {
+  const claimed = await claimNext(store);
+  const reports: EpochReport[] = [];
+  let checkpoint: Uint8Array | null = null;
+  const trainer = trainerFor(claimed);
+
+  trainer.run({
+    onEpoch(report, running) {
+      reports.push(report);
+      if (report.epoch === epochs) checkpoint = encodeCheckpoint(running.checkpoint());
+    },
+    control: () => (reports.length >= epochs ? 'suspend' : null),
+  });
+
+  const { job } = claimed;
+  const last = reports[reports.length - 1];
+  await store.jobs.recordProgress(job.id, job.attempts, {
+    items: reports, epoch: last.epoch, cost: last.cost, validationCost: null, bestEpoch: null,
+    checkpoint: checkpoint ? { epoch: last.epoch, state: checkpoint } : null,
+  });
+  return { jobId: job.id, attempt: job.attempts, reports };
+}
+
+/** Claims the next job, trains it to the end and records it `succeeded` with its model. */
+export async function finishNextJob(store: Store): Promise<HandRun> {
+  const claimed = await claimNext(store);
+  const reports: EpochReport[] = [];
+  const result = trainerFor(claimed).run({ onEpoch: (report) => void reports.push(report) });
+
+  const { job } = claimed;
+  await store.jobs.recordProgress(job.id, job.attempts, {
+    items: reports, epoch: result.epoch, cost: result.cost, validationCost: null,
+    bestEpoch: result.bestEpoch, checkpoint: null,
+  });
+  await store.jobs.finish(job.id, job.attempts, {
+    status: 'succeeded', stopReason: 'epochs', error: null,
+    model: { epoch: result.epoch, cost: result.cost, layers: result.layers },
+    lastEpoch: result.epoch, bestEpoch: result.bestEpoch, finishedAt: new Date().toISOString(),
+  });
+  return { jobId: job.id, attempt: job.attempts, reports };
+}
+
+async function claimNext(store: Store): Promise<ClaimedJob> {
+  const claimed = await store.jobs.claimNext({ owner: OWNER, now: Date.now(), leaseMs: 60_000,
+    maxAttempts: 3, startedAt: new Date().toISOString() });
+  if (!claimed) throw new Error('no queued job to claim');
+  return claimed;
+}
+
+function trainerFor({ job, dataset }: ClaimedJob): Trainer {
+  const { training } = job;
+  return new Trainer(job.network, {
+    inputs: { rows: dataset.rows, cols: dataset.inputSize, data: dataset.inputs },
+    targets: { rows: dataset.rows, cols: dataset.targetSize, data: dataset.targets },
+  }, {
+    epochs: training.epochs,
+    batchSize: training.batchSize ?? undefined,
+    optimizer: training.optimizer,
+    seed: training.seed,
+    shuffle: training.shuffle,
+    validationSplit: training.validationSplit,
+    l2: training.l2,
+  });
+}

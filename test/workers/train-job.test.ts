@@ -1,0 +1,84 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { MessageChannel } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorkerPool, type WorkerPool } from '../../src/queue/worker-pool.js';
+import {
+  CONTROL, CONTROL_BYTES, TrainOutcomeSchema, WorkerMessageSchema, controlViews, type TrainTask,
+} from '../../workers/protocol.js';
+
+let pool: WorkerPool;
+beforeAll(() => { pool = createWorkerPool(1); });
+afterAll(async () => { await pool.destroy(); });
+
+function xorTask(control: SharedArrayBuffer, port: MessageChannel['port2'], maxUnstoredEpochs: number): TrainTask {
+  return {
+    jobId: 'job_test', attempt: 1,
+    network: { inputSize: 2, layers: [{ units: 2, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }],
+      loss: 'binaryCrossentropy' },
+    training: { epochs: 1_000_000, optimizer: { type: 'sgd', learningRate: 0.1 }, seed: 1 },
+    dataset: { rows: 4, inputSize: 2, targetSize: 1, inputs: Float64Array.from([0, 0, 0, 1, 1, 0, 1, 1]),
+      targets: Float64Array.from([0, 1, 1, 0]) },
+    initialLayers: null, checkpoint: null, control, port,
+    checkpointEveryEpochs: 1_000_000, checkpointEveryMs: 3_600_000, reportEveryMs: 50,
+    maxReportsPerMessage: 1000, maxUnstoredEpochs,
+  };
+}
+
+describe('the training worker', () => {
+  it('waits while too many of its epochs are unstored, resumes as they are stored, and stops on cancel', async () => {
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    const { signal, stored } = controlViews(control);
+    const channel = new MessageChannel();
+    const epochs: number[] = [];
+    const reached = (epoch: number) => new Promise<void>((resolve) => {
+      const check = () => { if (epochs.includes(epoch)) resolve(); else setTimeout(check, 5); };
+      check();
+    });
+    channel.port1.on('message', (message: unknown) => {
+      const parsed = WorkerMessageSchema.parse(message);
+      if (parsed.type === 'progress') epochs.push(...parsed.reports.map((report) => report.epoch));
+    });
+
+    const outcome = pool.run(xorTask(control, channel.port2, 10), [channel.port2]);
+
+    // Nothing is stored: the worker reports epochs 1..11 and then waits.
+    await reached(11);
+    // Storing up to epoch 6 lets it run on to epoch 17, again more than 10 ahead, and wait.
+    Atomics.store(stored!, 0, 6n);
+    Atomics.notify(stored!, 0);
+    await reached(17);
+    Atomics.store(signal, 0, CONTROL.CANCEL);
+    Atomics.notify(stored!, 0);
+    const result = TrainOutcomeSchema.parse(await outcome);
+    channel.port1.close();
+
+    expect(result).toMatchObject({ type: 'result', stopReason: 'cancelled', epoch: 17 });
+    expect(epochs).toEqual(Array.from({ length: 17 }, (_, index) => index + 1));
+  });
+});
+
+/** The nice value of every thread of this process, by thread id (Linux: field 19 of stat). */
+function threadNiceness(): Map<number, number> {
+  const niceness = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    niceness.set(Number(tid), Number(fields[16]));
+  }
+  return niceness;
+}
+
+describe.runIf(process.platform === 'linux')('training threads on Linux', () => {
+  it('run at a lower priority than the main thread, which answers requests', async () => {
+    const channel = new MessageChannel();
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    Atomics.store(controlViews(control).signal, 0, CONTROL.CANCEL);
+    await pool.run(xorTask(control, channel.port2, 10), [channel.port2]);
+    channel.port1.close();
+
+    const niceness = threadNiceness();
+
+    const main = niceness.get(process.pid)!;
+    expect([...niceness.values()]).toContain(Math.min(19, main + 10));
+  });
+});
