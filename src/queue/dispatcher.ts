@@ -1,16 +1,20 @@
 import { MessageChannel } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
 import { toError } from '../errors.js';
-import type { HistoryItem, JobRecord, StoredCheckpoint } from '../storage/records.js';
+import type { HistoryItem, StoredCheckpoint } from '../storage/records.js';
 import type { ClaimedJob, Store, StoreNotification } from '../storage/store.js';
 import {
   CONTROL, CONTROL_BYTES, TrainOutcomeSchema, WorkerMessageSchema, controlViews, type TrainOutcome,
   type TrainTask,
 } from '../../workers/protocol.js';
-import { retryUntilWritten, RETRY_FIRST_MS, RETRY_MAX_MS, sleep } from './backoff.js';
+import { retryUntilWritten } from './backoff.js';
+import { HistoryWriter } from './history-writer.js';
 import type { JobEvents } from './job-events.js';
 import { toEngineOptions } from './engine-options.js';
 import type { OwnerIdentity } from './owner.js';
+import {
+  MAX_UNSTORED_EPOCHS, REPORTS_PER_MESSAGE, ROWS_PER_TRANSACTION, signal, type RunningJob,
+} from './running-job.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export interface DispatcherOptions {
@@ -31,52 +35,6 @@ export interface DispatcherOptions {
 }
 
 /**
- * Epoch reports per transaction. Small enough that one write blocks the event loop for a few
- * milliseconds (polls are answered between two writes), large enough to cost few commits.
- */
-const ROWS_PER_TRANSACTION = 1000;
-
-/** Reports per worker message, and how far a worker may run ahead of the stored history. */
-const REPORTS_PER_MESSAGE = 1000;
-const MAX_UNSTORED_EPOCHS = 10_000;
-
-/** A job this process is training right now. */
-interface RunningJob {
-  readonly job: JobRecord;
-  readonly attempt: number;
-  readonly control: Int32Array;
-  /** The last epoch stored, shared with the worker, which pauses when too far ahead of it. */
-  readonly storedEpoch: BigInt64Array;
-  readonly logger: Logger;
-  readonly startedAt: number;
-  pending: HistoryItem[];
-  pendingCheckpoint: StoredCheckpoint | null;
-  /**
-   * The newest epoch already announced on JobEvents, by this attempt or an earlier one: a
-   * resumed attempt replays the epochs after its checkpoint, and listeners must not see them twice.
-   */
-  announcedEpoch: number;
-  lastEpoch: number;
-  lastCost: number | null;
-  lastValidationCost: number | null;
-  bestEpoch: number | null;
-  /** The best epoch as last written: never one after the stored history. */
-  writtenBestEpoch: number | null;
-  flushTimer: NodeJS.Timeout | null;
-  /** Writes of this job, chained so that they commit in order. */
-  writes: Promise<void>;
-  /** True while a write loop is storing `pending`; it picks up reports that arrive meanwhile. */
-  draining: boolean;
-  /** The pause before the next try of a progress write that failed; 0 while writes succeed. */
-  progressRetryMs: number;
-  /** Set when another process took the job: nothing more may be written for this attempt. */
-  lost: boolean;
-  suspending: boolean;
-  /** A message from the worker that broke the protocol: the attempt counts as crashed. */
-  protocolError: string | null;
-}
-
-/**
  * The main thread's side of the queue: claims runnable jobs in submission order while the pool
  * has free threads, runs each on a worker, writes its epoch reports in batched transactions as
  * they arrive, keeps its lease alive, and records how it ended. Only this class (on the main
@@ -89,8 +47,7 @@ export class Dispatcher {
   private readonly pollMs: number;
   private readonly flushMs: number;
   private readonly now: () => number;
-  /** performance.now() before which no history write starts: see waitForWriteTurn. */
-  private nextWriteAt = 0;
+  private readonly history: HistoryWriter;
   private claiming: Promise<void> | null = null;
   private wakeAgain = false;
   private stopping = false;
@@ -103,6 +60,7 @@ export class Dispatcher {
     this.pollMs = options.pollMs ?? 1000;
     this.flushMs = options.flushMs ?? 200;
     this.now = options.now ?? Date.now;
+    this.history = new HistoryWriter(options.store, options.events, (running) => this.loseLease(running));
   }
 
   get runningCount(): number {
@@ -314,112 +272,8 @@ export class Dispatcher {
     // transactions per second, not one per epoch.
     const workerMayWait = running.lastEpoch - Number(running.storedEpoch[0]) > MAX_UNSTORED_EPOCHS / 2;
     const isFullTransaction = running.pending.length >= ROWS_PER_TRANSACTION;
-    if (checkpoint || workerMayWait || isFullTransaction) void this.flush(running);
-    else running.flushTimer ??= setTimeout(() => void this.flush(running), this.flushMs);
-  }
-
-  /** Starts storing buffered reports unless a write loop already runs; resolves once all are stored. */
-  private flush(running: RunningJob): Promise<void> {
-    if (running.flushTimer) clearTimeout(running.flushTimer);
-    running.flushTimer = null;
-    const hasPending = running.pending.length > 0 || running.pendingCheckpoint !== null;
-    if (running.draining || running.lost || !hasPending) return running.writes;
-
-    running.draining = true;
-    running.writes = running.writes
-      .then(() => this.drain(running))
-      .finally(() => { running.draining = false; });
-    return running.writes;
-  }
-
-  /**
-   * Stores buffered reports in fenced transactions of at most ROWS_PER_TRANSACTION rows, in
-   * order, each in its own turn of the event loop so that API requests are answered between
-   * two. Each stored epoch is published to the worker, which pauses when it runs too far ahead.
-   * A write that fails (the database is unreachable) is retried with growing pauses: dropping
-   * it would leave a hole in the history, and the paused worker waits meanwhile.
-   */
-  private async drain(running: RunningJob): Promise<void> {
-    const { store, events } = this.options;
-    while (!running.lost && (running.pending.length > 0 || running.pendingCheckpoint)) {
-      // Never inside a message callback: Node delivers up to 1,000 queued worker messages in one
-      // go, and a write per message (which lets the worker send more) would starve every request.
-      await yieldToEventLoop();
-      await this.waitForWriteTurn();
-      if (running.lost) return;
-
-      const items = running.pending.splice(0, ROWS_PER_TRANSACTION);
-      const last = items.length > 0 ? items[items.length - 1] : null;
-      const epoch = last?.epoch
-        ?? Math.max(Number(running.storedEpoch[0]), running.pendingCheckpoint?.epoch ?? 0);
-      // A checkpoint is stored with the transaction that reaches its epoch, never before its history.
-      const checkpoint = running.pendingCheckpoint && running.pendingCheckpoint.epoch <= epoch
-        ? running.pendingCheckpoint : null;
-      if (checkpoint) running.pendingCheckpoint = null;
-      const bestEpoch = running.bestEpoch !== null && running.bestEpoch <= epoch
-        ? running.bestEpoch : running.writtenBestEpoch;
-
-      const writeStartedAt = performance.now();
-      let held: boolean;
-      try {
-        held = await store.jobs.recordProgress(running.job.id, running.attempt, {
-          items, epoch, bestEpoch, checkpoint,
-          cost: last ? last.cost : running.lastCost,
-          validationCost: last ? last.validationCost ?? null : running.lastValidationCost,
-        });
-      } catch (error) {
-        if (running.progressRetryMs === 0) {
-          running.logger.warn({ err: toError(error), epoch }, 'could not record progress; will retry');
-        }
-        running.progressRetryMs = Math.min(Math.max(2 * running.progressRetryMs, RETRY_FIRST_MS), RETRY_MAX_MS);
-        running.pending.unshift(...items);
-        running.pendingCheckpoint ??= checkpoint;
-        await sleep(running.progressRetryMs);
-        continue;
-      }
-      running.progressRetryMs = 0;
-      this.nextWriteAt = 2 * performance.now() - writeStartedAt;
-      if (!held) {
-        this.loseLease(running);
-        return;
-      }
-      running.writtenBestEpoch = bestEpoch;
-      Atomics.store(running.storedEpoch, 0, BigInt(epoch));
-      Atomics.notify(running.storedEpoch, 0);
-      // Event streams that joined after these epochs were announced read them back once written.
-      if (last) events.emit('recorded', running.job.id, last.epoch);
-    }
-  }
-
-  /**
-   * History writes get at most about half of the main thread: after a write of d ms, the next
-   * one (of any job) waits until d ms have passed. Jobs with microsecond epochs always have
-   * reports to write, and without this rule polls would only be answered in the gaps. A lone
-   * write (a small job's history) never waits.
-   */
-  private async waitForWriteTurn(): Promise<void> {
-    let wait = this.nextWriteAt - performance.now();
-    while (wait > 0) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      wait = this.nextWriteAt - performance.now();
-    }
-  }
-
-  /**
-   * The reports of an ended job that are not stored yet, for its final transaction. A write loop
-   * already running, or a backlog too large for one transaction, is stored first; a job that
-   * goes back to the queue keeps every report in the history.
-   */
-  private async takeUnstoredReports(running: RunningJob, storeAll: boolean): Promise<HistoryItem[]> {
-    if (storeAll || running.draining || running.pendingCheckpoint
-      || running.pending.length > ROWS_PER_TRANSACTION) {
-      await this.flush(running);
-    }
-    if (running.flushTimer) clearTimeout(running.flushTimer);
-    running.flushTimer = null;
-    const reports = running.pending;
-    running.pending = [];
-    return reports;
+    if (checkpoint || workerMayWait || isFullTransaction) void this.history.flush(running);
+    else running.flushTimer ??= setTimeout(() => void this.history.flush(running), this.flushMs);
   }
 
   /**
@@ -453,7 +307,7 @@ export class Dispatcher {
     }
     const outcome: TrainOutcome = parsed.data;
     const isSuspended = outcome.type === 'result' && outcome.stopReason === 'suspended';
-    const history = await this.takeUnstoredReports(running, isSuspended);
+    const history = await this.history.takeUnstoredReports(running, isSuspended);
     if (running.lost) return;
     const finishedAt = new Date().toISOString();
     const durationMs = this.now() - running.startedAt;
@@ -487,7 +341,7 @@ export class Dispatcher {
   }
 
   private async crashed(running: RunningJob, error: Error): Promise<void> {
-    await this.flush(running);
+    await this.history.flush(running);
     if (running.lost) return;
     const { store, maxAttempts } = this.options;
     const status = await this.persistEnd(running, () => store.jobs.release(running.job.id, running.attempt, {
@@ -525,16 +379,6 @@ export class Dispatcher {
       this.options.logger.warn({ err: toError(error) }, 'could not renew leases');
     }
   }
-}
-
-/** Tells the worker to cancel or suspend, waking it if it waits for the history to be stored. */
-function signal(running: RunningJob, value: number): void {
-  Atomics.store(running.control, 0, value);
-  Atomics.notify(running.storedEpoch, 0);
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

@@ -1,0 +1,129 @@
+import { toError } from '../errors.js';
+import type { HistoryItem } from '../storage/records.js';
+import type { Store } from '../storage/store.js';
+import { RETRY_FIRST_MS, RETRY_MAX_MS, sleep } from './backoff.js';
+import type { JobEvents } from './job-events.js';
+import { ROWS_PER_TRANSACTION, type RunningJob } from './running-job.js';
+
+/**
+ * Stores the epoch reports of the jobs this process runs: in order, in fenced transactions of
+ * bounded size, retried while the database is unreachable, and with at most about half of the
+ * main thread, so that API requests are answered while the fastest jobs train. One per
+ * dispatcher: the write budget is shared by every job.
+ */
+export class HistoryWriter {
+  /** performance.now() before which no history write starts: see waitForWriteTurn. */
+  private nextWriteAt = 0;
+
+  constructor(private readonly store: Store, private readonly events: JobEvents,
+    /** Called when a write is fenced out: another process holds the job now. */
+    private readonly onLeaseLost: (running: RunningJob) => void) {}
+
+  /** Starts storing buffered reports unless a write loop already runs; resolves once all are stored. */
+  flush(running: RunningJob): Promise<void> {
+    if (running.flushTimer) clearTimeout(running.flushTimer);
+    running.flushTimer = null;
+    const hasPending = running.pending.length > 0 || running.pendingCheckpoint !== null;
+    if (running.draining || running.lost || !hasPending) return running.writes;
+
+    running.draining = true;
+    running.writes = running.writes
+      .then(() => this.drain(running))
+      .finally(() => { running.draining = false; });
+    return running.writes;
+  }
+
+  /**
+   * Stores buffered reports in fenced transactions of at most ROWS_PER_TRANSACTION rows, in
+   * order, each in its own turn of the event loop so that API requests are answered between
+   * two. Each stored epoch is published to the worker, which pauses when it runs too far ahead.
+   * A write that fails (the database is unreachable) is retried with growing pauses: dropping
+   * it would leave a hole in the history, and the paused worker waits meanwhile.
+   */
+  private async drain(running: RunningJob): Promise<void> {
+    const { store, events } = this;
+    while (!running.lost && (running.pending.length > 0 || running.pendingCheckpoint)) {
+      // Never inside a message callback: Node delivers up to 1,000 queued worker messages in one
+      // go, and a write per message (which lets the worker send more) would starve every request.
+      await yieldToEventLoop();
+      await this.waitForWriteTurn();
+      if (running.lost) return;
+
+      const items = running.pending.splice(0, ROWS_PER_TRANSACTION);
+      const last = items.length > 0 ? items[items.length - 1] : null;
+      const epoch = last?.epoch
+        ?? Math.max(Number(running.storedEpoch[0]), running.pendingCheckpoint?.epoch ?? 0);
+      // A checkpoint is stored with the transaction that reaches its epoch, never before its history.
+      const checkpoint = running.pendingCheckpoint && running.pendingCheckpoint.epoch <= epoch
+        ? running.pendingCheckpoint : null;
+      if (checkpoint) running.pendingCheckpoint = null;
+      const bestEpoch = running.bestEpoch !== null && running.bestEpoch <= epoch
+        ? running.bestEpoch : running.writtenBestEpoch;
+
+      const writeStartedAt = performance.now();
+      let held: boolean;
+      try {
+        held = await store.jobs.recordProgress(running.job.id, running.attempt, {
+          items, epoch, bestEpoch, checkpoint,
+          cost: last ? last.cost : running.lastCost,
+          validationCost: last ? last.validationCost ?? null : running.lastValidationCost,
+        });
+      } catch (error) {
+        if (running.progressRetryMs === 0) {
+          running.logger.warn({ err: toError(error), epoch }, 'could not record progress; will retry');
+        }
+        running.progressRetryMs = Math.min(Math.max(2 * running.progressRetryMs, RETRY_FIRST_MS), RETRY_MAX_MS);
+        running.pending.unshift(...items);
+        running.pendingCheckpoint ??= checkpoint;
+        await sleep(running.progressRetryMs);
+        continue;
+      }
+      running.progressRetryMs = 0;
+      this.nextWriteAt = 2 * performance.now() - writeStartedAt;
+      if (!held) {
+        this.onLeaseLost(running);
+        return;
+      }
+      running.writtenBestEpoch = bestEpoch;
+      Atomics.store(running.storedEpoch, 0, BigInt(epoch));
+      Atomics.notify(running.storedEpoch, 0);
+      // Event streams that joined after these epochs were announced read them back once written.
+      if (last) events.emit('recorded', running.job.id, last.epoch);
+    }
+  }
+
+  /**
+   * History writes get at most about half of the main thread: after a write of d ms, the next
+   * one (of any job) waits until d ms have passed. Jobs with microsecond epochs always have
+   * reports to write, and without this rule polls would only be answered in the gaps. A lone
+   * write (a small job's history) never waits.
+   */
+  private async waitForWriteTurn(): Promise<void> {
+    let wait = this.nextWriteAt - performance.now();
+    while (wait > 0) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = this.nextWriteAt - performance.now();
+    }
+  }
+
+  /**
+   * The reports of an ended job that are not stored yet, for its final transaction. A write loop
+   * already running, or a backlog too large for one transaction, is stored first; a job that
+   * goes back to the queue keeps every report in the history.
+   */
+  async takeUnstoredReports(running: RunningJob, storeAll: boolean): Promise<HistoryItem[]> {
+    if (storeAll || running.draining || running.pendingCheckpoint
+      || running.pending.length > ROWS_PER_TRANSACTION) {
+      await this.flush(running);
+    }
+    if (running.flushTimer) clearTimeout(running.flushTimer);
+    running.flushTimer = null;
+    const reports = running.pending;
+    running.pending = [];
+    return reports;
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
