@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, hasChromium, launchChromium, type Browser } from '../support/chromium.js';
+import { startCuttingProxy } from '../support/cutting-proxy.js';
 import { slowXorJob, startLiveService, type LiveService } from '../support/live-service.js';
 
 /**
@@ -27,7 +28,8 @@ let betaJob = '';
 async function call<T>(method: string, path: string, key: string, body?: unknown): Promise<T> {
   const response = await fetch(`${live.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
@@ -151,6 +153,44 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     expect(consoleErrors.filter((text) => /Content.Security.Policy/i.test(text))).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('resumes the live stream after a dropped connection, with the key and Last-Event-ID', async () => {
+    const long = slowXorJob(1_000_000);
+    const { id } = await call<{ id: string }>('POST', '/v1/jobs', ALPHA,
+      { ...long, training: { ...long.training, timeLimitSeconds: 6 } });
+    // The page is served through a proxy that drops its event stream's connection on cue.
+    const proxy = await startCuttingProxy(live.url);
+    const tab = await browser.context.newPage();
+    try {
+      await tab.goto(`${proxy.url}/#/jobs/${id}`);
+      const dialog = tab.getByRole('dialog', { name: 'API key' });
+      await dialog.getByLabel('API key', { exact: true }).fill(ALPHA);
+      await dialog.getByLabel('API key', { exact: true }).press('Enter');
+      await expect.poll(() => pointsOf(tab), { timeout: 30_000 }).toBeGreaterThan(10);
+      expect(await statusOf(tab)).toBe('running');
+
+      // Watched in the page, frame by frame: the state lasts only until the reconnect.
+      const reconnecting = tab.waitForFunction(
+        () => (globalThis as any).document.querySelector('.connection')?.dataset.state === 'reconnecting',
+        undefined, { polling: 'raf', timeout: 30_000 });
+      expect(proxy.cutStreams()).toBe(1);
+      await reconnecting;
+      await expect.poll(() => statusOf(tab), { timeout: 60_000 }).toBe('succeeded');
+      const job = await call<{ progress: { epoch: number } }>('GET', `/v1/jobs/${id}`, ALPHA);
+      await expect.poll(() => pointsOf(tab), PATIENCE).toBe(job.progress.epoch);
+      await expect.poll(() => tab.locator('.connection').textContent(), PATIENCE).toMatch(/^Finished: succeeded/);
+
+      expect(proxy.lastEventIds).toHaveLength(2);
+      expect(proxy.lastEventIds[0]).toBeNull();
+      expect(Number(proxy.lastEventIds[1])).toBeGreaterThan(10);
+      const streams = streamRequests.filter((request) => request.url.startsWith(proxy.url));
+      expect(streams.map((request) => request.headers.authorization))
+        .toEqual([`Bearer ${ALPHA}`, `Bearer ${ALPHA}`]);
+    } finally {
+      await tab.close();
+      await proxy.close();
+    }
+  }, 90_000);
 
   it('remembers the key on this device when asked, and forgets it', async () => {
     const first = await browser.context.newPage();
