@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeNetworkGraph, graphToDot, type NetworkDefinition } from '../../src/engine/index.js';
+import { CHROMIUM, hasChromium, launchChromium, type Browser } from '../support/chromium.js';
 import { slowXorJob, startLiveService, type LiveService } from '../support/live-service.js';
 
 /**
@@ -12,39 +10,29 @@ import { slowXorJob, startLiveService, type LiveService } from '../support/live-
  * page, its bundle and Graphviz all come from the service, the jobs train on worker threads.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const SCREENSHOTS = new URL('../../test-output/dashboard/', import.meta.url);
 if (!hasChromium) {
   console.warn(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 }
 
 let live: LiveService;
+let browser: Browser;
 let context: BrowserContext;
-let profile: string;
 /** Every URL the pages asked for: all must be the service's own. */
-const requested: string[] = [];
+let requested: string[] = [];
 
 beforeAll(async () => {
   if (!hasChromium) return;
   await mkdir(SCREENSHOTS, { recursive: true });
   live = await startLiveService({ WORKERS: '1' });
-  profile = await mkdtemp(join(tmpdir(), 'chainrule-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
-  context.on('request', (request) => requested.push(request.url()));
+  browser = await launchChromium();
+  ({ context, requested } = browser);
 }, 60_000);
 
 afterAll(async () => {
   if (!hasChromium) return;
-  await context?.close();
+  await browser?.close();
   await live?.stop();
-  await rm(profile, { recursive: true, force: true });
 });
 
 async function screenshot(page: Page, name: string): Promise<void> {
@@ -182,6 +170,23 @@ describe.skipIf(!hasChromium)(SUITE, () => {
       .toBe('Computational graph of the network');
     await page.locator('.graph-panel').scrollIntoViewIfNeeded();
     await screenshot(page, 'job-graph');
+    await page.close();
+  }, 60_000);
+
+  it('asks for no key on an open service, and its downloads are plain links', async () => {
+    const page = await context.newPage();
+    await page.goto(`${live.url}/#/jobs/${xorJobId}`);
+    await expect.poll(() => statusOf(page), PATIENCE).toBe('succeeded');
+
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'API key' }).count()).toBe(0);
+    expect(await page.locator('[data-note="tfjs-key"]').count()).toBe(0);
+    const [download] = await Promise.all([
+      page.waitForEvent('download', PATIENCE),
+      page.getByRole('link', { name: 'ONNX model' }).click(),
+    ]);
+    expect(download.url()).toBe(`${live.url}/v1/jobs/${xorJobId}/model.onnx`);
+    expect(download.suggestedFilename()).toBe(`${xorJobId}.onnx`);
     await page.close();
   }, 60_000);
 

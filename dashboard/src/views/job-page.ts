@@ -1,8 +1,10 @@
-import { api, ApiError, downloads } from '../api.js';
+import { api, ApiError } from '../api.js';
+import { storedKey } from '../api-key.js';
 import { barChart } from '../charts/bar-chart.js';
 import { heatmap } from '../charts/heatmap.js';
 import { LineChart } from '../charts/line-chart.js';
 import { h, replace } from '../dom.js';
+import { downloadLink, jobDownloads, tfjsWeightsDownload } from '../downloads.js';
 import { formatNumber, formatPercent, formatTime, progressBar, statusBadge } from '../format.js';
 import { renderGraph } from '../graph.js';
 import { followJob } from '../job-stream.js';
@@ -43,8 +45,9 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
   const weightsHost = h('div', { class: 'weights-grid' });
   const weightsNote = h('p', { class: 'muted', role: 'status' });
   const graphHost = h('div', { class: 'graph-panel' });
-  const downloadsList = h('ul', { class: 'downloads' }, ...downloads(jobId).map((link) =>
-    h('li', {}, h('a', { href: link.href, download: '' }, link.label))));
+  const onDownloadError = (error: unknown) => showAlert(`Could not download: ${message(error)}`);
+  const downloadsList = h('ul', { class: 'downloads' }, ...jobDownloads(jobId).map((download) =>
+    h('li', {}, downloadLink(download, onDownloadError))));
 
   replace(main,
     h('div', { class: 'page-title' }, title, cancelButton),
@@ -58,7 +61,8 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
     section('Computational graph', 'graph', graphHost),
     section('Downloads', 'downloads', downloadsList,
       h('p', { class: 'muted' }, 'The model exists once the job has finished. ',
-        h('a', { href: '/docs' }, 'API documentation'))));
+        h('a', { href: '/docs' }, 'API documentation')),
+      storedKey() !== null && tfjsWithKeyNote(jobId, onDownloadError)));
   accuracy.element.hidden = true;
   cleanups.push(() => cost.destroy(), () => accuracy.destroy(), () => gradients?.destroy());
 
@@ -210,6 +214,10 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
           : 'Connection lost; reconnecting…';
         connection.dataset.state = connected ? 'live' : 'reconnecting';
       },
+      failed: (error) => {
+        connection.textContent = `Live updates stopped: ${error.message}`;
+        connection.dataset.state = 'failed';
+      },
     }));
   }, (error) => {
     connection.textContent = '';
@@ -219,7 +227,26 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
   return () => cleanups.forEach((cleanup) => cleanup());
 }
 
-function section(title: string, id: string, ...content: HTMLElement[]): HTMLElement {
+/**
+ * Shown when a key is set. TF.js reads model.json, then fetches the weights file it names by a
+ * URL relative to it, itself: the dashboard cannot add the header to that second request.
+ */
+function tfjsWithKeyNote(jobId: string, onError: (error: unknown) => void): HTMLElement {
+  const url = `${location.origin}/v1/jobs/${jobId}/tfjs/model.json`;
+  const snippet = `const model = await tf.loadLayersModel('${url}', {
+  requestInit: { headers: { Authorization: 'Bearer <your API key>' } },
+});`;
+  return h('div', { class: 'note', 'data-note': 'tfjs-key' },
+    h('p', {}, 'TensorFlow.js fetches model.json, then the weights file it names, ',
+      h('code', {}, 'weights.bin'), ', from this service. With an API key both requests need the ',
+      h('code', {}, 'Authorization'), ' header, which ', h('code', {}, 'loadLayersModel'), ' sends when given ',
+      h('code', {}, 'requestInit'), ':'),
+    h('pre', {}, h('code', {}, snippet)),
+    h('p', {}, 'Or save ', downloadLink(tfjsWeightsDownload(jobId), onError),
+      ' beside the downloaded model.json and load the two from your own server or disk.'));
+}
+
+function section(title: string, id: string, ...content: (HTMLElement | false)[]): HTMLElement {
   return h('section', { class: 'panel', 'aria-labelledby': `section-${id}` },
     h('h2', { id: `section-${id}` }, title), ...content);
 }
