@@ -55,7 +55,7 @@ export const ConfigSchema = z.object({
   API_KEYS_FILE: z.string().trim().optional()
     .refine((path) => !path || existsSync(path), { message: 'names a file that does not exist', abort: true })
     .refine((path) => !path || parseApiKeys(readFileSync(path, 'utf8')).ok, { message: API_KEYS_FORMAT }),
-  RATE_LIMIT_PER_MINUTE: integer(1200, 0),
+  RATE_LIMIT_PER_MINUTE: integer(6000, 0),
   TENANT_JOB_LIMIT: integer(1000, 1),
   CORS_ORIGINS: z.string().trim().default('')
     .refine((text) => text === '' || text.split(',').every((origin) => /^https?:\/\/[^\s/]+$/.test(origin.trim())),
@@ -99,7 +99,7 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Bearer keys and the tenant each one acts for; empty means the API is open. */
   readonly apiKeys: readonly ApiKey[];
-  /** Requests per minute per API key (per client address when the API is open); 0 disables. */
+  /** Requests per minute per API key (no limit while the API is open); 0 disables. */
   readonly rateLimitPerMinute: number;
   /** Queued plus running jobs one tenant may have. */
   readonly tenantJobLimit: number;

@@ -44,6 +44,7 @@ export async function buildApp(context: ApiContext) {
   // Responses are built by typed presenters; validating them again on the hot path buys nothing.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('tenant', '');
+  app.decorateRequest('apiKeyId', '');
 
   const { store, events, logger } = context;
   const eventHub = new JobEventHub({ store, events, logger });

@@ -12,10 +12,10 @@ export const OPEN_TENANT = 'default';
  * timingSafeEqual, so neither the position of a match nor a key's length shows in the timing.
  */
 export class ApiKeyAuthenticator {
-  private readonly digests: { tenant: string; digest: Buffer }[];
+  private readonly digests: { tenant: string; keyId: string; digest: Buffer }[];
 
   constructor(keys: readonly ApiKey[]) {
-    this.digests = keys.map(({ tenant, key }) => ({ tenant, digest: digestOf(key) }));
+    this.digests = keys.map(({ tenant, key }, index) => ({ tenant, keyId: `key${index + 1}`, digest: digestOf(key) }));
   }
 
   get isOpen(): boolean {
@@ -24,7 +24,15 @@ export class ApiKeyAuthenticator {
 
   /** The tenant the request acts for; throws UnauthorizedError without a valid key. */
   tenantOf(request: FastifyRequest): string {
-    if (this.isOpen) return OPEN_TENANT;
+    return this.identify(request).tenant;
+  }
+
+  /**
+   * The tenant and which configured key (`key1`, `key2`, … in configuration order, never the key
+   * itself) the request presents; throws UnauthorizedError without a valid key.
+   */
+  identify(request: FastifyRequest): { tenant: string; keyId: string } {
+    if (this.isOpen) return { tenant: OPEN_TENANT, keyId: 'open' };
 
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
@@ -32,12 +40,12 @@ export class ApiKeyAuthenticator {
       throw new UnauthorizedError('send an API key as Authorization: Bearer <key>', { headers: CHALLENGE });
     }
     const presented = digestOf(match[1]);
-    let tenant: string | undefined;
+    let found: { tenant: string; keyId: string } | undefined;
     for (const entry of this.digests) {
-      if (timingSafeEqual(presented, entry.digest) && tenant === undefined) tenant = entry.tenant;
+      if (timingSafeEqual(presented, entry.digest) && found === undefined) found = entry;
     }
-    if (tenant === undefined) throw new UnauthorizedError('the API key is not valid', { headers: CHALLENGE });
-    return tenant;
+    if (found === undefined) throw new UnauthorizedError('the API key is not valid', { headers: CHALLENGE });
+    return { tenant: found.tenant, keyId: found.keyId };
   }
 }
 

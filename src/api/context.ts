@@ -24,5 +24,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who owns what this request reads and creates; set by the tenancy hook. */
     tenant: string;
+    /** Which configured API key the request presented (`key1`, …), for per-key rate limits. */
+    apiKeyId: string;
   }
 }

@@ -4,7 +4,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { RateLimitedError } from '../errors.js';
-import { ApiKeyAuthenticator } from './authentication.js';
+import { ApiKeyAuthenticator, OPEN_TENANT } from './authentication.js';
 
 /** Paths that serve clients' data: they need a key (when keys are set) and are rate limited. */
 export function isApiPath(url: string): boolean {
@@ -22,7 +22,13 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
 
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0];
-    request.tenant = needsKey(path) ? authenticator.tenantOf(request) : authenticator.isOpen ? 'default' : '';
+    if (needsKey(path)) {
+      const identity = authenticator.identify(request);
+      request.tenant = identity.tenant;
+      request.apiKeyId = identity.keyId;
+    } else {
+      request.tenant = authenticator.isOpen ? OPEN_TENANT : '';
+    }
   });
 
   await app.register(fastifyHelmet, {
@@ -52,7 +58,9 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
     });
   }
 
-  if (config.rateLimitPerMinute > 0) {
+  // Limits are per API key: an open service (no keys, so bound to one machine by default) has
+  // no one to tell apart, and a local dashboard or poller should not be throttled.
+  if (config.rateLimitPerMinute > 0 && !authenticator.isOpen) {
     await app.register(fastifyRateLimit, {
       global: true,
       // After onRequest, so that the tenant (the key's owner) is known.
@@ -60,7 +68,7 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
       max: config.rateLimitPerMinute,
       timeWindow: 60_000,
       allowList: (request: FastifyRequest) => !isApiPath(request.url.split('?')[0]),
-      keyGenerator: (request: FastifyRequest) => (authenticator.isOpen ? `ip:${request.ip}` : `tenant:${request.tenant}`),
+      keyGenerator: (request: FastifyRequest) => request.apiKeyId,
       errorResponseBuilder: (_request, context) => new RateLimitedError(
         `more than ${context.max} requests a minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
         { headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) } }),

@@ -151,6 +151,18 @@ describe('limits per tenant', () => {
     expect((await call('GET', '/healthz')).status).toBe(200);
   });
 
+  it('count each key on its own, even two keys of one tenant, and leave an open service unlimited', async () => {
+    const second = 'alpha-second-key-0123456789';
+    t = await createTestApp({ API_KEYS: `alpha:${ALPHA},alpha:${second}`, RATE_LIMIT_PER_MINUTE: '2' });
+    for (let i = 0; i < 2; i++) expect((await call('GET', '/v1/jobs', ALPHA)).status).toBe(200);
+    expect((await call('GET', '/v1/jobs', ALPHA)).status).toBe(429);
+    expect((await call('GET', '/v1/jobs', second)).status).toBe(200);
+    await t.close();
+
+    t = await createTestApp({ RATE_LIMIT_PER_MINUTE: '2' });
+    for (let i = 0; i < 5; i++) expect((await call('GET', '/v1/jobs')).status).toBe(200);
+  });
+
   it('cap the queued and running jobs of one tenant with 429 JOB_QUOTA_EXCEEDED', async () => {
     t = await createTestApp({ ...KEYS, TENANT_JOB_LIMIT: '2' });
     const job = { network: XOR_NETWORK, dataset: XOR, training: { epochs: 5 } };
