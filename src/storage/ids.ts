@@ -12,5 +12,11 @@ export function newId(prefix: 'ds' | 'net' | 'job'): string {
 
 /** True for strings shaped like an id of that prefix: rejects path tricks before any lookup. */
 export function isWellFormedId(prefix: 'ds' | 'net' | 'job', value: string): boolean {
-  return new RegExp(`^${prefix}_[0-9a-z]{20}$`).test(value);
+  return ID_PATTERNS[prefix].test(value);
 }
+
+const ID_PATTERNS = {
+  ds: /^ds_[0-9a-z]{20}$/,
+  net: /^net_[0-9a-z]{20}$/,
+  job: /^job_[0-9a-z]{20}$/,
+};

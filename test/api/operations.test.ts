@@ -97,6 +97,19 @@ describe('request logging', () => {
       url: '/v1/datasets', statusCode: 201, responseTime: expect.any(Number) });
     expect(lines[0]).not.toContain('123456789');
   });
+
+  it('logs fast successful reads (polls) at debug, and failed reads at info', async () => {
+    const lines: string[] = [];
+    t = await createTestApp({}, { logger: createLogger('debug', { write: (line: string) => void lines.push(line) }) });
+
+    await t.app.inject({ method: 'GET', url: '/v1/jobs' });
+    await t.app.inject({ method: 'GET', url: '/v1/jobs/job_aaaaaaaaaaaaaaaaaaaa' });
+
+    const entries = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request completed');
+    expect(entries.map((entry) => [entry.url, entry.statusCode, entry.level])).toEqual([
+      ['/v1/jobs', 200, 20], ['/v1/jobs/job_aaaaaaaaaaaaaaaaaaaa', 404, 30],
+    ]);
+  });
 });
 
 describe('an unexpected error', () => {
