@@ -177,14 +177,18 @@ describe('limits per tenant', () => {
 });
 
 describe('security headers and CORS', () => {
-  it('set security headers on the docs and the API', async () => {
+  it('set security headers on the dashboard and the docs, and an API policy on the API', async () => {
     t = await createTestApp();
-    for (const url of ['/docs/', '/v1/jobs']) {
+    for (const url of ['/docs/', '/', '/healthz']) {
       const { headers } = await call('GET', url);
       expect(headers['content-security-policy']).toContain("default-src 'self'");
       expect(headers['x-content-type-options']).toBe('nosniff');
       expect(headers['x-frame-options']).toBeDefined();
     }
+    // API answers are JSON that no browser renders: the short policy of an API, and nosniff.
+    const { headers } = await call('GET', '/v1/jobs');
+    expect(headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('keep CORS off unless origins are configured, and then allow only those', async () => {
