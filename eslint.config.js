@@ -4,8 +4,14 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   {
     ignores: [
-      'dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'data/**',
-      'src/engine/kernels/wasm/assembly/**', '**/*.generated.ts', 'public/**',
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'test-output/**',
+      'data/**',
+      'src/engine/kernels/wasm/assembly/**',
+      '**/*.generated.ts',
+      'public/**',
     ],
   },
   js.configs.recommended,
@@ -13,7 +19,10 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
@@ -24,6 +33,8 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
   },
 );

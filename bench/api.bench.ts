@@ -34,34 +34,65 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PHASE_SECONDS = Number(process.env.PHASE_SECONDS ?? 5);
 const TINY_JOBS = 1000;
 
-const XOR = { inputs: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [[0], [1], [1], [0]] };
+const XOR = {
+  inputs: [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ],
+  targets: [[0], [1], [1], [0]],
+};
 const W1_NETWORK = {
   inputSize: 2,
-  layers: [{ units: 2, activation: 'sigmoid' as const }, { units: 1, activation: 'sigmoid' as const }],
+  layers: [
+    { units: 2, activation: 'sigmoid' as const },
+    { units: 1, activation: 'sigmoid' as const },
+  ],
   loss: 'binaryCrossentropy' as const,
 };
-const w1Training = (seed: number) => ({ epochs: 100, optimizer: { type: 'sgd' as const, learningRate: 0.1 }, seed });
+const w1Training = (seed: number) => ({
+  epochs: 100,
+  optimizer: { type: 'sgd' as const, learningRate: 0.1 },
+  seed,
+});
 
 // ---------------------------------------------------------------------------------------------
 // A small keep-alive HTTP client (node:http is lighter than fetch, so it adds less to the figures).
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
- 
 type Json = any;
 
-function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Json }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(`${base}${path}`, {
-      method, agent,
-      headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk) => { text += chunk; }).on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
-      });
-    });
+    const req = request(
+      `${base}${path}`,
+      {
+        method,
+        agent,
+        headers: payload
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+          : {},
+      },
+      (res) => {
+        let text = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (chunk) => {
+            text += chunk;
+          })
+          .on('end', () => {
+            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+          });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -88,16 +119,23 @@ interface LoadFigures {
 
 async function load(label: string, url: string): Promise<LoadFigures> {
   const result = await autocannon({ url, connections: 10, duration: PHASE_SECONDS });
-  return { label, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99,
-    failures: result.errors + result.timeouts + result.non2xx };
+  return {
+    label,
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.errors + result.timeouts + result.non2xx,
+  };
 }
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    }).on('error', reject);
+    const server = createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      })
+      .on('error', reject);
   });
 }
 
@@ -111,10 +149,14 @@ function stopProcess(child: ChildProcess): Promise<void> {
 /** The bare routes' process; resolves with its base URL. */
 function startBareFastify(jobBody: unknown): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(ROOT, 'bench/bare-fastify.mjs')], {
-    cwd: ROOT, env: { ...process.env, BARE_BODY: JSON.stringify(jobBody) }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: ROOT,
+    env: { ...process.env, BARE_BODY: JSON.stringify(jobBody) },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve) => {
-    child.stdout!.setEncoding('utf8').once('data', (line: string) => resolve({ child, url: line.trim() }));
+    child
+      .stdout!.setEncoding('utf8')
+      .once('data', (line: string) => resolve({ child, url: line.trim() }));
   });
 }
 
@@ -124,13 +166,21 @@ async function startBuiltService(dataDir: string): Promise<{ child: ChildProcess
   const child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs')], {
     cwd: ROOT,
     // MAX_EPOCHS raised so that the fast-epoch jobs outlast every phase.
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, WORKERS: '2', LOG_LEVEL: 'info',
-      MAX_EPOCHS: '100000000' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      WORKERS: '2',
+      LOG_LEVEL: 'info',
+      MAX_EPOCHS: '100000000',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
-  await pollUntil(async () => (await call(base, 'GET', '/readyz').catch(() => ({ status: 0 }))).status === 200,
-    'the service to be ready');
+  await pollUntil(
+    async () => (await call(base, 'GET', '/readyz').catch(() => ({ status: 0 }))).status === 200,
+    'the service to be ready',
+  );
   return { child, base };
 }
 
@@ -141,12 +191,18 @@ function slowEpochJob(seed: number) {
     const x = ((row * 7919) % 97) / 97;
     const y = ((row * 104_729) % 89) / 89;
     inputs.push([x, y]);
-    targets.push([(x > 0.5) !== (y > 0.5) ? 1 : 0]);
+    targets.push([x > 0.5 !== y > 0.5 ? 1 : 0]);
   }
   return {
-    network: { inputSize: 2, loss: 'binaryCrossentropy',
-      layers: [{ units: 32, activation: 'tanh' }, { units: 32, activation: 'tanh' },
-        { units: 1, activation: 'sigmoid' }] },
+    network: {
+      inputSize: 2,
+      loss: 'binaryCrossentropy',
+      layers: [
+        { units: 32, activation: 'tanh' },
+        { units: 32, activation: 'tanh' },
+        { units: 1, activation: 'sigmoid' },
+      ],
+    },
     dataset: { inputs, targets },
     training: { epochs: 1_000_000, optimizer: { type: 'sgd', learningRate: 0.1 }, seed },
   };
@@ -154,20 +210,32 @@ function slowEpochJob(seed: number) {
 
 function fastEpochJob(seed: number) {
   return {
-    network: { inputSize: 2, loss: 'binaryCrossentropy',
-      layers: [{ units: 10, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }] },
+    network: {
+      inputSize: 2,
+      loss: 'binaryCrossentropy',
+      layers: [
+        { units: 10, activation: 'sigmoid' },
+        { units: 1, activation: 'sigmoid' },
+      ],
+    },
     dataset: XOR,
     training: { epochs: 50_000_000, optimizer: { type: 'sgd', learningRate: 0.5 }, seed },
   };
 }
 
-async function pollsWhileTraining(base: string, bareUrl: string, kind: string,
-  makeJob: (seed: number) => object): Promise<LoadFigures[]> {
+async function pollsWhileTraining(
+  base: string,
+  bareUrl: string,
+  kind: string,
+  makeJob: (seed: number) => object,
+): Promise<LoadFigures[]> {
   const ids: string[] = [];
-  for (const seed of [1, 2]) ids.push((await call(base, 'POST', '/v1/jobs', makeJob(seed))).body.id);
+  for (const seed of [1, 2])
+    ids.push((await call(base, 'POST', '/v1/jobs', makeJob(seed))).body.id);
   await pollUntil(async () => {
-    const running = (await call(base, 'GET', '/v1/jobs?status=running')).body.items
-      .map((job: { id: string }) => job.id);
+    const running = (await call(base, 'GET', '/v1/jobs?status=running')).body.items.map(
+      (job: { id: string }) => job.id,
+    );
     return ids.every((id) => running.includes(id));
   }, 'both long jobs to run');
   const epoch = (await call(base, 'GET', `/v1/jobs/${ids[0]}`)).body.progress.epoch;
@@ -177,9 +245,14 @@ async function pollsWhileTraining(base: string, bareUrl: string, kind: string,
     await load(`bare route, ${kind} training`, `${bareUrl}/bare`),
     await load(`bare route with a job's body, ${kind} training`, `${bareUrl}/bare-job`),
     await load(`GET /v1/jobs/{id}, ${kind} training`, `${base}/v1/jobs/${ids[0]}`),
-    await load(`GET …/history (first 50 epochs), ${kind} training`, `${base}/v1/jobs/${ids[0]}/history`),
-    await load(`GET …/history?after=…&limit=10, ${kind} training`,
-      `${base}/v1/jobs/${ids[0]}/history?after=${epoch}&limit=10`),
+    await load(
+      `GET …/history (first 50 epochs), ${kind} training`,
+      `${base}/v1/jobs/${ids[0]}/history`,
+    ),
+    await load(
+      `GET …/history?after=…&limit=10, ${kind} training`,
+      `${base}/v1/jobs/${ids[0]}/history?after=${epoch}&limit=10`,
+    ),
   ];
   const epochs = [];
   for (const id of ids) {
@@ -187,8 +260,10 @@ async function pollsWhileTraining(base: string, bareUrl: string, kind: string,
     epochs.push(job.progress.epoch);
   }
   for (const id of ids) {
-    await pollUntil(async () => isTerminal((await call(base, 'GET', `/v1/jobs/${id}`)).body.status),
-      'the cancel');
+    await pollUntil(
+      async () => isTerminal((await call(base, 'GET', `/v1/jobs/${id}`)).body.status),
+      'the cancel',
+    );
   }
   console.log(`  (${kind}: the two jobs had stored ${epochs.join(' and ')} epochs when cancelled)`);
   return figures;
@@ -197,34 +272,50 @@ async function pollsWhileTraining(base: string, bareUrl: string, kind: string,
 async function measurePolls(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chainrule-bench-'));
   const service = await startBuiltService(dataDir);
-  const sample = (await call(service.base, 'POST', '/v1/jobs',
-    { network: W1_NETWORK, dataset: XOR, training: w1Training(1) })).body;
-  await pollUntil(async () => (await call(service.base, 'GET', `/v1/jobs/${sample.id}`)).body.status === 'succeeded',
-    'a sample job');
-  const bare = await startBareFastify((await call(service.base, 'GET', `/v1/jobs/${sample.id}`)).body);
+  const sample = (
+    await call(service.base, 'POST', '/v1/jobs', {
+      network: W1_NETWORK,
+      dataset: XOR,
+      training: w1Training(1),
+    })
+  ).body;
+  await pollUntil(
+    async () =>
+      (await call(service.base, 'GET', `/v1/jobs/${sample.id}`)).body.status === 'succeeded',
+    'a sample job',
+  );
+  const bare = await startBareFastify(
+    (await call(service.base, 'GET', `/v1/jobs/${sample.id}`)).body,
+  );
   try {
-    console.log(`\n1. Polls while both cores train (autocannon, 10 connections, ${PHASE_SECONDS} s each)`);
+    console.log(
+      `\n1. Polls while both cores train (autocannon, 10 connections, ${PHASE_SECONDS} s each)`,
+    );
     const rows = [
       await load('bare route, idle', `${bare.url}/bare`),
-      await load('bare route with a job\'s body, idle', `${bare.url}/bare-job`),
-      ...await pollsWhileTraining(service.base, bare.url, 'slow-epoch', slowEpochJob),
-      ...await pollsWhileTraining(service.base, bare.url, 'fast-epoch', fastEpochJob),
+      await load("bare route with a job's body, idle", `${bare.url}/bare-job`),
+      ...(await pollsWhileTraining(service.base, bare.url, 'slow-epoch', slowEpochJob)),
+      ...(await pollsWhileTraining(service.base, bare.url, 'fast-epoch', fastEpochJob)),
     ];
 
     console.log(`  ${'what'.padEnd(58)}   req/s   p50 ms   p99 ms   vs bare route   failures`);
     let reference = rows[0];
     for (const row of rows) {
       if (row.label.startsWith('bare route,')) reference = row;
-      console.log([
-        `  ${row.label.padEnd(58)}`,
-        Math.round(row.requestsPerSecond).toLocaleString('en').padStart(7),
-        row.p50.toFixed(1).padStart(8),
-        row.p99.toFixed(1).padStart(8),
-        `${(row.requestsPerSecond / reference.requestsPerSecond).toFixed(2)}×`.padStart(15),
-        String(row.failures).padStart(10),
-      ].join(' '));
+      console.log(
+        [
+          `  ${row.label.padEnd(58)}`,
+          Math.round(row.requestsPerSecond).toLocaleString('en').padStart(7),
+          row.p50.toFixed(1).padStart(8),
+          row.p99.toFixed(1).padStart(8),
+          `${(row.requestsPerSecond / reference.requestsPerSecond).toFixed(2)}×`.padStart(15),
+          String(row.failures).padStart(10),
+        ].join(' '),
+      );
     }
-    console.log('  (vs bare route: against the bare route measured just before, under the same training)');
+    console.log(
+      '  (vs bare route: against the bare route measured just before, under the same training)',
+    );
   } finally {
     await stopProcess(service.child);
     await stopProcess(bare.child);
@@ -241,14 +332,17 @@ function engineAloneMs(seeds: number[]): number {
     targets: { rows: 4, cols: 1, data: Float64Array.from(XOR.targets.flat()) },
   };
   const start = performance.now();
-  for (const seed of seeds) new Trainer(W1_NETWORK, data, w1Training(seed)).run({ onEpoch: () => undefined });
+  for (const seed of seeds)
+    new Trainer(W1_NETWORK, data, w1Training(seed)).run({ onEpoch: () => undefined });
   return performance.now() - start;
 }
 
 async function measureOverhead(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chainrule-bench-'));
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, WORKERS: '2', LOG_LEVEL: 'info' });
-  const service = await startService(config, { logger: createLogger('info', pino.destination('/dev/null')) });
+  const service = await startService(config, {
+    logger: createLogger('info', pino.destination('/dev/null')),
+  });
   const base = service.url;
 
   // Completion times by job id, from the service's own status events: no polling in the way.
@@ -259,16 +353,22 @@ async function measureOverhead(): Promise<void> {
     finishedAt.set(job.id, performance.now());
     waiters.get(job.id)?.();
   });
-  const finished = (id: string) => new Promise<void>((resolve) => {
-    if (finishedAt.has(id)) resolve();
-    else waiters.set(id, resolve);
-  });
+  const finished = (id: string) =>
+    new Promise<void>((resolve) => {
+      if (finishedAt.has(id)) resolve();
+      else waiters.set(id, resolve);
+    });
 
   try {
     const dataset = (await call(base, 'POST', '/v1/datasets', XOR)).body.id;
     const submit = async (seed: number) =>
-      (await call(base, 'POST', '/v1/jobs',
-        { network: W1_NETWORK, dataset: { id: dataset }, training: w1Training(seed) })).body.id as string;
+      (
+        await call(base, 'POST', '/v1/jobs', {
+          network: W1_NETWORK,
+          dataset: { id: dataset },
+          training: w1Training(seed),
+        })
+      ).body.id as string;
 
     // Warm-up: JIT, the workers' first jobs, the HTTP connections.
     for (let seed = 1; seed <= 100; seed++) await finished(await submit(seed));
@@ -293,24 +393,37 @@ async function measureOverhead(): Promise<void> {
     const ids: string[] = [];
     for (let next = 0; next < TINY_JOBS;) {
       const batch = seeds.slice(next, next + 16).map((seed) => submit(seed + TINY_JOBS));
-      ids.push(...await Promise.all(batch));
+      ids.push(...(await Promise.all(batch)));
       next += 16;
     }
     await Promise.all(ids.map(finished));
     const burstMs = performance.now() - burstStart;
-    const states = await Promise.all(ids.slice(0, 20)
-      .map(async (id) => (await call(base, 'GET', `/v1/jobs/${id}`)).body.status));
+    const states = await Promise.all(
+      ids.slice(0, 20).map(async (id) => (await call(base, 'GET', `/v1/jobs/${id}`)).body.status),
+    );
 
     const enginePerJob = engineMs / TINY_JOBS;
     latencies.sort((a, b) => a - b);
     const mean = latencies.reduce((sum, value) => sum + value, 0) / latencies.length;
-    console.log(`\n2. Overhead per job: ${TINY_JOBS} tiny jobs (W1: XOR 2-2-1, sgd 0.1, full batch, 100 epochs)`);
-    console.log(`  engine alone, one thread:                      ${enginePerJob.toFixed(3)} ms a job (${engineMs.toFixed(0)} ms in all)`);
-    console.log(`  one at a time, submit → succeeded:             mean ${mean.toFixed(3)} ms, median ${latencies[latencies.length >> 1].toFixed(3)} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)].toFixed(3)} ms`);
-    console.log(`    service overhead per job (mean − engine):    ${(mean - enginePerJob).toFixed(3)} ms`);
+    console.log(
+      `\n2. Overhead per job: ${TINY_JOBS} tiny jobs (W1: XOR 2-2-1, sgd 0.1, full batch, 100 epochs)`,
+    );
+    console.log(
+      `  engine alone, one thread:                      ${enginePerJob.toFixed(3)} ms a job (${engineMs.toFixed(0)} ms in all)`,
+    );
+    console.log(
+      `  one at a time, submit → succeeded:             mean ${mean.toFixed(3)} ms, median ${latencies[latencies.length >> 1].toFixed(3)} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)].toFixed(3)} ms`,
+    );
+    console.log(
+      `    service overhead per job (mean − engine):    ${(mean - enginePerJob).toFixed(3)} ms`,
+    );
     console.log(`    of which one HTTP round trip (GET /healthz): ${roundTripMs.toFixed(3)} ms`);
-    console.log(`  all at once on 2 workers:                      ${burstMs.toFixed(0)} ms, ${(burstMs / TINY_JOBS).toFixed(3)} ms a job, ${Math.round(TINY_JOBS / (burstMs / 1000))} jobs/s`);
-    console.log(`    engine alone on 2 threads would take:        ${(engineMs / 2).toFixed(0)} ms; overhead per job ${((burstMs - engineMs / 2) / TINY_JOBS).toFixed(3)} ms of wall time`);
+    console.log(
+      `  all at once on 2 workers:                      ${burstMs.toFixed(0)} ms, ${(burstMs / TINY_JOBS).toFixed(3)} ms a job, ${Math.round(TINY_JOBS / (burstMs / 1000))} jobs/s`,
+    );
+    console.log(
+      `    engine alone on 2 threads would take:        ${(engineMs / 2).toFixed(0)} ms; overhead per job ${((burstMs - engineMs / 2) / TINY_JOBS).toFixed(3)} ms of wall time`,
+    );
     console.log(`    (statuses of the first 20: ${[...new Set(states)].join(', ')})`);
   } finally {
     await service.stop();

@@ -18,14 +18,27 @@ const BATCH = 100;
 const CLIENTS = [0, 1, 10, 100, 1000];
 const logger = createLogger('silent');
 
-const item = (epoch: number): HistoryItem =>
-  ({ epoch, cost: 1 / epoch, accuracy: 0.75, gradientNorms: [0.0123456789, 0.0234567891], elapsedMs: epoch * 0.01 });
+const item = (epoch: number): HistoryItem => ({
+  epoch,
+  cost: 1 / epoch,
+  accuracy: 0.75,
+  gradientNorms: [0.0123456789, 0.0234567891],
+  elapsedMs: epoch * 0.01,
+});
 
 async function runningJob(t: TestApp): Promise<JobRecord> {
-  await t.app.inject({ method: 'POST', url: '/v1/jobs',
-    payload: { network: XOR_NETWORK, dataset: XOR, training: { epochs: EPOCHS } } });
-  const claimed = await t.store.jobs.claimNext({ owner: 'bench', now: Date.now(), leaseMs: 600_000, maxAttempts: 3,
-    startedAt: new Date().toISOString() });
+  await t.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    payload: { network: XOR_NETWORK, dataset: XOR, training: { epochs: EPOCHS } },
+  });
+  const claimed = await t.store.jobs.claimNext({
+    owner: 'bench',
+    now: Date.now(),
+    leaseMs: 600_000,
+    maxAttempts: 3,
+    startedAt: new Date().toISOString(),
+  });
   return claimed!.job;
 }
 
@@ -38,7 +51,9 @@ async function once(clients: number): Promise<number> {
   const streams: Readable[] = [];
   for (let i = 0; i < clients; i++) {
     const readable = hub.open(job, 0, logger);
-    readable.on('data', (chunk: Buffer) => { delivered += countEpochs(chunk); });
+    readable.on('data', (chunk: Buffer) => {
+      delivered += countEpochs(chunk);
+    });
     streams.push(readable);
   }
   await new Promise((resolve) => setImmediate(resolve));
@@ -47,8 +62,14 @@ async function once(clients: number): Promise<number> {
   for (let from = 1; from <= EPOCHS; from += BATCH) {
     const items = Array.from({ length: BATCH }, (_value, index) => item(from + index));
     t.events.emit('epochs', job.id, items);
-    await t.store.jobs.recordProgress(job.id, job.attempts, { items, epoch: from + BATCH - 1, cost: 0,
-      validationCost: null, bestEpoch: null, checkpoint: null });
+    await t.store.jobs.recordProgress(job.id, job.attempts, {
+      items,
+      epoch: from + BATCH - 1,
+      cost: 0,
+      validationCost: null,
+      bestEpoch: null,
+      checkpoint: null,
+    });
     t.events.emit('recorded', job.id, from + BATCH - 1);
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -63,7 +84,8 @@ async function once(clients: number): Promise<number> {
 function countEpochs(chunk: Buffer): number {
   let count = 0;
   const marker = '\nevent: epoch\n';
-  for (let index = chunk.indexOf(marker); index >= 0; index = chunk.indexOf(marker, index + 1)) count++;
+  for (let index = chunk.indexOf(marker); index >= 0; index = chunk.indexOf(marker, index + 1))
+    count++;
   return count;
 }
 
@@ -76,12 +98,16 @@ async function median(clients: number): Promise<number> {
 }
 
 const reference = await median(0);
-console.log(`${EPOCHS} epochs announced and written in batches of ${BATCH}; median of ${ROUNDS} rounds`);
+console.log(
+  `${EPOCHS} epochs announced and written in batches of ${BATCH}; median of ${ROUNDS} rounds`,
+);
 console.log(`writes alone (0 streams): ${reference.toFixed(1)} ms (the reference)`);
 for (const clients of CLIENTS.slice(1)) {
   const ms = await median(clients);
   const perClient = (ms - reference) / clients;
-  console.log(`${String(clients).padStart(4)} streams: ${ms.toFixed(1).padStart(8)} ms`
-    + ` = ${(ms / reference).toFixed(2)}× the reference; ${perClient.toFixed(2)} ms per stream`
-    + ` = ${((perClient / reference) * 100).toFixed(1)} % of the reference each`);
+  console.log(
+    `${String(clients).padStart(4)} streams: ${ms.toFixed(1).padStart(8)} ms` +
+      ` = ${(ms / reference).toFixed(2)}× the reference; ${perClient.toFixed(2)} ms per stream` +
+      ` = ${((perClient / reference) * 100).toFixed(1)} % of the reference each`,
+  );
 }

@@ -14,7 +14,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { resolveTrainingOptions } from '../src/engine/index.js';
-import { createTestDatabase, findPostgresBinaries, startPostgresCluster } from '../test/support/postgres-cluster.js';
+import {
+  createTestDatabase,
+  findPostgresBinaries,
+  startPostgresCluster,
+} from '../test/support/postgres-cluster.js';
 import { spawnServer, type ServerProcess } from '../test/support/server-process.js';
 import { trainDirectly } from '../test/support/training-fixtures.js';
 
@@ -25,11 +29,28 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 /** Requests in flight while submitting. */
 const SUBMITTERS = 8;
 
-const XOR = { inputs: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [[0], [1], [1], [0]] };
-const NETWORK = { inputSize: 2, layers: [{ units: 2, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
-  loss: 'binaryCrossentropy' };
-const jobBody = (index: number) => ({ network: NETWORK, dataset: XOR,
-  training: { epochs: EPOCHS, optimizer: { type: 'sgd', learningRate: 0.5 }, seed: index } });
+const XOR = {
+  inputs: [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ],
+  targets: [[0], [1], [1], [0]],
+};
+const NETWORK = {
+  inputSize: 2,
+  layers: [
+    { units: 2, activation: 'tanh' },
+    { units: 1, activation: 'sigmoid' },
+  ],
+  loss: 'binaryCrossentropy',
+};
+const jobBody = (index: number) => ({
+  network: NETWORK,
+  dataset: XOR,
+  training: { epochs: EPOCHS, optimizer: { type: 'sgd', learningRate: 0.5 }, seed: index },
+});
 
 interface Run {
   readonly label: string;
@@ -37,18 +58,27 @@ interface Run {
 }
 
 /** Submits every job through the replicas' APIs (round robin) and waits until all ended. */
-async function drain(label: string, replicas: ServerProcess[], countEnded: () => Promise<number>): Promise<Run> {
+async function drain(
+  label: string,
+  replicas: ServerProcess[],
+  countEnded: () => Promise<number>,
+): Promise<Run> {
   const started = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: SUBMITTERS }, async () => {
-    while (next < JOBS) {
-      const index = next++;
-      const response = await fetch(`${replicas[index % replicas.length].url}/v1/jobs`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(jobBody(index)),
-      });
-      if (response.status !== 202) throw new Error(`submit answered ${response.status}: ${await response.text()}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: SUBMITTERS }, async () => {
+      while (next < JOBS) {
+        const index = next++;
+        const response = await fetch(`${replicas[index % replicas.length].url}/v1/jobs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(jobBody(index)),
+        });
+        if (response.status !== 202)
+          throw new Error(`submit answered ${response.status}: ${await response.text()}`);
+      }
+    }),
+  );
   while ((await countEnded()) < JOBS) await new Promise((resolve) => setTimeout(resolve, 20));
   const seconds = (performance.now() - started) / 1000;
   return { label, seconds };
@@ -66,7 +96,11 @@ async function runSqlite(): Promise<Run> {
   const replica = await spawnServer({ DATA_DIR: dataDir, WORKERS });
   const db = new Database(join(dataDir, 'chainrule.db'), { readonly: true });
   try {
-    return await drain('SQLite, 1 process', [replica], async () => (db.prepare(ENDED).get() as { n: number }).n);
+    return await drain(
+      'SQLite, 1 process',
+      [replica],
+      async () => (db.prepare(ENDED).get() as { n: number }).n,
+    );
   } finally {
     db.close();
     await stopAll([replica]);
@@ -77,12 +111,16 @@ async function runSqlite(): Promise<Run> {
 async function runPostgres(adminUrl: string, count: number): Promise<Run> {
   const database = await createTestDatabase(adminUrl, 'chainrule_bench');
   const replicas: ServerProcess[] = [];
-  for (let index = 0; index < count; index++) replicas.push(await spawnServer({ DATABASE_URL: database.url, WORKERS }));
+  for (let index = 0; index < count; index++)
+    replicas.push(await spawnServer({ DATABASE_URL: database.url, WORKERS }));
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
-    return await drain(`PostgreSQL, ${count} replica${count > 1 ? 's' : ''}`, replicas,
-      async () => (await client.query(ENDED)).rows[0].n);
+    return await drain(
+      `PostgreSQL, ${count} replica${count > 1 ? 's' : ''}`,
+      replicas,
+      async () => (await client.query(ENDED)).rows[0].n,
+    );
   } finally {
     await client.end();
     await stopAll(replicas);
@@ -94,7 +132,10 @@ async function runPostgres(adminUrl: string, count: number): Promise<Run> {
 function trainingAloneSeconds(): number {
   const started = performance.now();
   for (let index = 0; index < JOBS; index++) {
-    const training = resolveTrainingOptions({ ...jobBody(index).training, optimizer: { type: 'sgd', learningRate: 0.5 } });
+    const training = resolveTrainingOptions({
+      ...jobBody(index).training,
+      optimizer: { type: 'sgd', learningRate: 0.5 },
+    });
     trainDirectly(NETWORK as never, XOR, { ...training, initialModel: null });
   }
   return (performance.now() - started) / 1000;
@@ -113,8 +154,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const cluster = await startPostgresCluster(binaries);
-  console.log(`${JOBS} jobs of XOR 2-2-1, ${EPOCHS} epochs each; ${WORKERS} training thread(s) per process; `
-    + `${ROUNDS} rounds; load average at start: ${loadavg()[0].toFixed(1)}\n`);
+  console.log(
+    `${JOBS} jobs of XOR 2-2-1, ${EPOCHS} epochs each; ${WORKERS} training thread(s) per process; ` +
+      `${ROUNDS} rounds; load average at start: ${loadavg()[0].toFixed(1)}\n`,
+  );
   try {
     const alone: number[] = [];
     const seconds = new Map<string, number[]>();
@@ -122,7 +165,8 @@ async function main(): Promise<void> {
       alone.push(trainingAloneSeconds());
       const runs = [await runSqlite()];
       for (const count of [1, 2, 3]) runs.push(await runPostgres(cluster.url, count));
-      for (const run of runs) seconds.set(run.label, [...(seconds.get(run.label) ?? []), run.seconds]);
+      for (const run of runs)
+        seconds.set(run.label, [...(seconds.get(run.label) ?? []), run.seconds]);
     }
 
     const trainingSeconds = median(alone);
@@ -139,9 +183,13 @@ async function main(): Promise<void> {
       };
     });
     console.table(rows);
-    console.log(`training alone (this process, no queue): ${((trainingSeconds * 1000) / JOBS).toFixed(2)} ms/job; `
-      + `load average at end: ${loadavg()[0].toFixed(1)}`);
-    console.log('queue ms/job = (wall time - training alone) / jobs: submit, claim, progress, end, notifications.');
+    console.log(
+      `training alone (this process, no queue): ${((trainingSeconds * 1000) / JOBS).toFixed(2)} ms/job; ` +
+        `load average at end: ${loadavg()[0].toFixed(1)}`,
+    );
+    console.log(
+      'queue ms/job = (wall time - training alone) / jobs: submit, claim, progress, end, notifications.',
+    );
   } finally {
     await cluster.destroy();
   }

@@ -29,7 +29,10 @@ export function xorWorkload(): Workload {
     name: 'W1 XOR 2-2-1 sgd full batch ×10,000',
     definition: {
       inputSize: 2,
-      layers: [{ units: 2, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }],
+      layers: [
+        { units: 2, activation: 'sigmoid' },
+        { units: 1, activation: 'sigmoid' },
+      ],
       loss: 'binaryCrossentropy',
     },
     inputs: Float64Array.from([0, 0, 0, 1, 1, 0, 1, 1]),
@@ -76,8 +79,15 @@ export function mlpWorkload(optimizer: 'sgd' | 'adam'): Workload {
       ],
       loss: 'categoricalCrossentropy',
     },
-    inputs, targets, rows: 8192, epochs: 5, batchSize: 64,
-    optimizer: optimizer === 'sgd' ? { type: 'sgd', learningRate: 0.05 } : { type: 'adam', learningRate: 0.001 },
+    inputs,
+    targets,
+    rows: 8192,
+    epochs: 5,
+    batchSize: 64,
+    optimizer:
+      optimizer === 'sgd'
+        ? { type: 'sgd', learningRate: 0.05 }
+        : { type: 'adam', learningRate: 0.001 },
   };
 }
 
@@ -87,10 +97,17 @@ export function wideWorkload(): Workload {
     name: 'W3 784-256-10 relu/softmax batch 256 ×3 sgd',
     definition: {
       inputSize: 784,
-      layers: [{ units: 256, activation: 'relu' }, { units: 10, activation: 'softmax' }],
+      layers: [
+        { units: 256, activation: 'relu' },
+        { units: 10, activation: 'softmax' },
+      ],
       loss: 'categoricalCrossentropy',
     },
-    inputs, targets, rows: 4096, epochs: 3, batchSize: 256,
+    inputs,
+    targets,
+    rows: 4096,
+    epochs: 3,
+    batchSize: 256,
     optimizer: { type: 'sgd', learningRate: 0.05 },
   };
 }

@@ -35,20 +35,32 @@ export async function buildDashboard() {
   });
 
   const outputs = Object.entries(result.metafile.outputs);
-  const script = outputs.find(([, output]) => output.entryPoint && output.entryPoint.endsWith('src/main.ts'));
-  const styles = outputs.find(([path]) => path.endsWith('.css') && basename(path).startsWith('main-'));
+  const script = outputs.find(
+    ([, output]) => output.entryPoint && output.entryPoint.endsWith('src/main.ts'),
+  );
+  const styles = outputs.find(
+    ([path]) => path.endsWith('.css') && basename(path).startsWith('main-'),
+  );
   if (!script || !styles) throw new Error('esbuild produced no entry script or no stylesheet');
 
   const favicon = 'favicon.svg';
   await copyFile(join(source, favicon), join(staging, 'assets', favicon));
   const template = await readFile(join(source, 'index.html'), 'utf8');
-  const assetPath = ([path]) => relative(join(staging, 'assets'), join(root, path)).split('\\').join('/');
-  await writeFile(join(staging, 'index.html'), template
-    .replace('%SCRIPT%', assetPath(script))
-    .replace('%STYLES%', assetPath(styles))
-    .replace('%FAVICON%', favicon));
+  const assetPath = ([path]) =>
+    relative(join(staging, 'assets'), join(root, path)).split('\\').join('/');
+  await writeFile(
+    join(staging, 'index.html'),
+    template
+      .replace('%SCRIPT%', assetPath(script))
+      .replace('%STYLES%', assetPath(styles))
+      .replace('%FAVICON%', favicon),
+  );
 
-  const inputs = [...Object.keys(result.metafile.inputs), 'dashboard/index.html', 'dashboard/favicon.svg'];
+  const inputs = [
+    ...Object.keys(result.metafile.inputs),
+    'dashboard/index.html',
+    'dashboard/favicon.svg',
+  ];
   await writeFile(join(staging, 'build.json'), `${JSON.stringify({ inputs }, null, 2)}\n`);
 
   const previous = `${dashboardOutput}.previous-${process.pid}`;
@@ -75,7 +87,10 @@ export async function isDashboardStale() {
     return true;
   }
   for (const input of manifest.inputs) {
-    const changed = await stat(join(root, input)).then((info) => info.mtimeMs > builtAt, () => true);
+    const changed = await stat(join(root, input)).then(
+      (info) => info.mtimeMs > builtAt,
+      () => true,
+    );
     if (changed) return true;
   }
   return false;

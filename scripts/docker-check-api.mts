@@ -33,11 +33,19 @@ interface State {
   longJobEpochBeforeStop: number;
 }
 
-const XOR_INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]];
+const XOR_INPUTS = [
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+];
 const XOR_TARGETS = [[0], [1], [1], [0]];
 const XOR_NETWORK = {
   inputSize: 2,
-  layers: [{ units: 10, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }],
+  layers: [
+    { units: 10, activation: 'sigmoid' },
+    { units: 1, activation: 'sigmoid' },
+  ],
   loss: 'binaryCrossentropy',
   initializer: 'glorotUniform',
 };
@@ -57,7 +65,11 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return JSON.parse(text) as T;
 }
 
-async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  seconds: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -72,7 +84,8 @@ async function waitFor<T>(what: string, seconds: number, probe: () => Promise<T 
   throw new Error(`timed out after ${seconds} s waiting for ${what}`, { cause: lastError });
 }
 
-const repeat = (rows: number[][], times: number) => Array.from({ length: times }, () => rows).flat();
+const repeat = (rows: number[][], times: number) =>
+  Array.from({ length: times }, () => rows).flat();
 
 function check(condition: boolean, message: string): void {
   if (!condition) throw new Error(message);
@@ -89,8 +102,9 @@ function predict(model: Model, inputs: number[][]): number[][] {
   return model.layers.reduce((rows, { W, b, activation }) => {
     const apply = activations[activation];
     check(apply !== undefined, `no reference implementation of activation ${activation}`);
-    return rows.map((row) => b.map((bias, unit) =>
-      apply(row.reduce((sum, x, input) => sum + x * W[input][unit], bias))));
+    return rows.map((row) =>
+      b.map((bias, unit) => apply(row.reduce((sum, x, input) => sum + x * W[input][unit], bias))),
+    );
   }, inputs);
 }
 
@@ -98,9 +112,15 @@ async function train(): Promise<void> {
   // The dashboard ships in the image: its page and the script it names are served.
   const page = await fetch(`${baseUrl}/`);
   const html = await page.text();
-  check(page.ok && html.includes('<title>Chainrule</title>'), `the dashboard page answered ${page.status}`);
+  check(
+    page.ok && html.includes('<title>Chainrule</title>'),
+    `the dashboard page answered ${page.status}`,
+  );
   const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
-  check(script !== undefined && (await fetch(`${baseUrl}${script}`)).ok, 'the dashboard script is not served');
+  check(
+    script !== undefined && (await fetch(`${baseUrl}${script}`)).ok,
+    'the dashboard script is not served',
+  );
   console.log('dashboard served at /');
 
   const submitted = await call<Job>('POST', '/v1/jobs', {
@@ -112,14 +132,21 @@ async function train(): Promise<void> {
     const job = await call<Job>('GET', `/v1/jobs/${submitted.id}`);
     return ['queued', 'running'].includes(job.status) ? undefined : job;
   });
-  check(xorJob.status === 'succeeded', `XOR job ended ${xorJob.status}: ${JSON.stringify(xorJob.error)}`);
+  check(
+    xorJob.status === 'succeeded',
+    `XOR job ended ${xorJob.status}: ${JSON.stringify(xorJob.error)}`,
+  );
 
   const xorModel = await call<Model>('GET', `/v1/jobs/${xorJob.id}/model`);
   const outputs = predict(xorModel, XOR_INPUTS).map(([output]) => output);
-  check(outputs.every((output, row) => Math.round(output) === XOR_TARGETS[row][0]),
-    `the trained model does not solve XOR: outputs ${outputs.join(', ')}`);
-  console.log(`XOR trained: ${xorJob.id}, cost ${xorJob.cost} after ${xorJob.progress.epoch} epochs, `
-    + `outputs ${outputs.map((output) => output.toFixed(3)).join(' ')}`);
+  check(
+    outputs.every((output, row) => Math.round(output) === XOR_TARGETS[row][0]),
+    `the trained model does not solve XOR: outputs ${outputs.join(', ')}`,
+  );
+  console.log(
+    `XOR trained: ${xorJob.id}, cost ${xorJob.cost} after ${xorJob.progress.epoch} epochs, ` +
+      `outputs ${outputs.map((output) => output.toFixed(3)).join(' ')}`,
+  );
 
   // XOR 64 times over for a million epochs: minutes of work, so it is surely running when the
   // container stops; the check cancels it after the restart.
@@ -130,12 +157,20 @@ async function train(): Promise<void> {
   });
   const running = await waitFor('the long job to run', 60, async () => {
     const job = await call<Job>('GET', `/v1/jobs/${long.id}`);
-    check(['queued', 'running'].includes(job.status), `long job ended ${job.status} before the stop`);
+    check(
+      ['queued', 'running'].includes(job.status),
+      `long job ended ${job.status} before the stop`,
+    );
     return job.status === 'running' && job.progress.epoch > 0 ? job : undefined;
   });
   console.log(`long job ${running.id} running at epoch ${running.progress.epoch}`);
 
-  const state: State = { xorJob, xorModel, longJobId: running.id, longJobEpochBeforeStop: running.progress.epoch };
+  const state: State = {
+    xorJob,
+    xorModel,
+    longJobId: running.id,
+    longJobEpochBeforeStop: running.progress.epoch,
+  };
   writeFileSync(stateFile, JSON.stringify(state));
 }
 
@@ -152,18 +187,25 @@ async function verify(): Promise<void> {
   // SIGTERM suspends a running job at a checkpoint and requeues it: it must resume, not restart.
   const resumed = await waitFor('the long job to resume', 60, async () => {
     const job = await call<Job>('GET', `/v1/jobs/${state.longJobId}`);
-    check(job.status !== 'failed', `long job failed after the restart: ${JSON.stringify(job.error)}`);
+    check(
+      job.status !== 'failed',
+      `long job failed after the restart: ${JSON.stringify(job.error)}`,
+    );
     return job.status === 'running' || job.status === 'succeeded' ? job : undefined;
   });
-  check(resumed.progress.epoch >= state.longJobEpochBeforeStop,
-    `long job went back from epoch ${state.longJobEpochBeforeStop} to ${resumed.progress.epoch}`);
+  check(
+    resumed.progress.epoch >= state.longJobEpochBeforeStop,
+    `long job went back from epoch ${state.longJobEpochBeforeStop} to ${resumed.progress.epoch}`,
+  );
   await call('POST', `/v1/jobs/${state.longJobId}/cancel`);
   const ended = await waitFor('the long job to stop after cancel', 60, async () => {
     const job = await call<Job>('GET', `/v1/jobs/${state.longJobId}`);
     return ['queued', 'running'].includes(job.status) ? undefined : job;
   });
-  console.log(`after restart: long job ${ended.id} ran again (epoch ${resumed.progress.epoch}), `
-    + `then ended ${ended.status} on cancel`);
+  console.log(
+    `after restart: long job ${ended.id} ran again (epoch ${resumed.progress.epoch}), ` +
+      `then ended ${ended.status} on cancel`,
+  );
 }
 
 /** Epochs are reported in batches, so the one seen before the stop is at most the checkpoint's. */
@@ -172,19 +214,32 @@ async function checkResume(): Promise<void> {
   let log = '';
   for await (const chunk of process.stdin) log += chunk;
 
-  const started = log.split('\n').filter((line) => line.startsWith('{'))
+  const started = log
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as { msg?: string; jobId?: string; resumeFromEpoch?: number })
     .find((entry) => entry.msg === 'job started' && entry.jobId === state.longJobId);
-  check(started !== undefined, `the restarted service never logged 'job started' for ${state.longJobId}`);
+  check(
+    started !== undefined,
+    `the restarted service never logged 'job started' for ${state.longJobId}`,
+  );
   const from = started!.resumeFromEpoch ?? 0;
-  check(from >= state.longJobEpochBeforeStop,
-    `long job restarted from epoch ${from}, before epoch ${state.longJobEpochBeforeStop} seen ahead of the stop`);
-  console.log(`after restart: long job ${state.longJobId} resumed from its checkpoint at epoch ${from}`);
+  check(
+    from >= state.longJobEpochBeforeStop,
+    `long job restarted from epoch ${from}, before epoch ${state.longJobEpochBeforeStop} seen ahead of the stop`,
+  );
+  console.log(
+    `after restart: long job ${state.longJobId} resumed from its checkpoint at epoch ${from}`,
+  );
 }
 
 const commands: Record<string, () => Promise<void>> = {
   'wait-healthy': async () => {
-    await waitFor(`${baseUrl}/healthz`, 60, async () => (await call('GET', '/healthz')) ?? undefined);
+    await waitFor(
+      `${baseUrl}/healthz`,
+      60,
+      async () => (await call('GET', '/healthz')) ?? undefined,
+    );
   },
   train,
   verify,
@@ -192,8 +247,14 @@ const commands: Record<string, () => Promise<void>> = {
 };
 
 const run = commands[command];
-if (!run || (command !== 'check-resume' && !baseUrl) || (command !== 'wait-healthy' && !stateFile)) {
-  console.error('usage: docker-check-api.mts wait-healthy URL | train|verify URL STATE_FILE | check-resume STATE_FILE');
+if (
+  !run ||
+  (command !== 'check-resume' && !baseUrl) ||
+  (command !== 'wait-healthy' && !stateFile)
+) {
+  console.error(
+    'usage: docker-check-api.mts wait-healthy URL | train|verify URL STATE_FILE | check-resume STATE_FILE',
+  );
   process.exit(2);
 }
 await run();

@@ -26,11 +26,17 @@ function run(command, args) {
 if (!existsSync(join(root, 'src/engine/kernels/wasm/gemm-wasm.generated.ts'))) {
   run(process.execPath, ['scripts/build-wasm.mjs']);
 }
-const stale = !existsSync(entry)
-  || Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'workers'))) > statSync(entry).mtimeMs;
+const stale =
+  !existsSync(entry) ||
+  Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'workers'))) >
+    statSync(entry).mtimeMs;
 if (stale) {
   console.error('chainrule: building (npm run build)…');
-  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
+  run(process.execPath, [
+    join(root, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    'tsconfig.build.json',
+  ]);
 }
 
 // The dashboard is built by esbuild, a development dependency: without it the API still runs.
@@ -38,7 +44,9 @@ try {
   const { ensureDashboard } = await import('./build-dashboard.mjs');
   await ensureDashboard();
 } catch (error) {
-  console.error(`chainrule: the dashboard could not be built (${error.message}); the API runs without it`);
+  console.error(
+    `chainrule: the dashboard could not be built (${error.message}); the API runs without it`,
+  );
 }
 
 await import(entry);

@@ -4,14 +4,24 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 
 const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.string().trim().default(String(fallback))
+  z
+    .string()
+    .trim()
+    .default(String(fallback))
     .refine((text) => /^\d+$/.test(text), { message: 'must be a whole number' })
     .transform(Number)
-    .refine((value) => value >= min && value <= max, { message: `must be between ${min} and ${max}` });
+    .refine((value) => value >= min && value <= max, {
+      message: `must be between ${min} and ${max}`,
+    });
 
 const positive = (fallback: number) =>
-  z.string().trim().default(String(fallback))
-    .refine((text) => /^\d+(\.\d+)?$/.test(text) && Number(text) > 0, { message: 'must be a positive number' })
+  z
+    .string()
+    .trim()
+    .default(String(fallback))
+    .refine((text) => /^\d+(\.\d+)?$/.test(text) && Number(text) > 0, {
+      message: 'must be a positive number',
+    })
     .transform(Number);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -21,13 +31,17 @@ export interface ApiKey {
   readonly key: string;
 }
 
-const API_KEYS_FORMAT = 'must be tenant:key pairs separated by commas or lines, tenant of letters, '
-  + 'digits, . _ -, key of at least 16 characters without spaces or commas';
+const API_KEYS_FORMAT =
+  'must be tenant:key pairs separated by commas or lines, tenant of letters, ' +
+  'digits, . _ -, key of at least 16 characters without spaces or commas';
 
 /** `tenant:key` pairs, separated by commas or new lines; `#` starts a comment line in files. */
 export function parseApiKeys(text: string): { ok: boolean; keys: ApiKey[] } {
   const keys: ApiKey[] = [];
-  const entries = text.split(/[,\n]/).map((entry) => entry.trim()).filter((entry) => entry && !entry.startsWith('#'));
+  const entries = text
+    .split(/[,\n]/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry && !entry.startsWith('#'));
   for (const entry of entries) {
     const match = /^([A-Za-z0-9_.-]{1,64}):([^\s,]{16,512})$/.exec(entry);
     if (!match) return { ok: false, keys: [] };
@@ -44,22 +58,45 @@ export const ConfigSchema = z.object({
   PORT: integer(8080, 0, 65535),
   HOST: z.string().trim().min(1, { error: 'must not be empty' }).default('127.0.0.1'),
   DATA_DIR: z.string().trim().min(1, { error: 'must not be empty' }).default('./data'),
-  DATABASE_URL: z.string().trim().optional()
-    .refine((url) => !url || /^(sqlite:|postgres(ql)?:\/\/)/.test(url),
-      { message: 'must start with sqlite: or postgres://' }),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((url) => !url || /^(sqlite:|postgres(ql)?:\/\/)/.test(url), {
+      message: 'must start with sqlite: or postgres://',
+    }),
   WORKERS: integer(availableParallelism(), 1, 256),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
+    .default('info'),
   BODY_LIMIT_MB: positive(64),
-  API_KEYS: z.string().optional()
+  API_KEYS: z
+    .string()
+    .optional()
     .refine((text) => !text || parseApiKeys(text).ok, { message: API_KEYS_FORMAT }),
-  API_KEYS_FILE: z.string().trim().optional()
-    .refine((path) => !path || existsSync(path), { message: 'names a file that does not exist', abort: true })
-    .refine((path) => !path || parseApiKeys(readFileSync(path, 'utf8')).ok, { message: API_KEYS_FORMAT }),
+  API_KEYS_FILE: z
+    .string()
+    .trim()
+    .optional()
+    .refine((path) => !path || existsSync(path), {
+      message: 'names a file that does not exist',
+      abort: true,
+    })
+    .refine((path) => !path || parseApiKeys(readFileSync(path, 'utf8')).ok, {
+      message: API_KEYS_FORMAT,
+    }),
   RATE_LIMIT_PER_MINUTE: integer(6000, 0),
   TENANT_JOB_LIMIT: integer(1000, 1),
-  CORS_ORIGINS: z.string().trim().default('')
-    .refine((text) => text === '' || text.split(',').every((origin) => /^https?:\/\/[^\s/]+$/.test(origin.trim())),
-      { message: 'must be a comma-separated list of origins such as https://app.example.com' }),
+  CORS_ORIGINS: z
+    .string()
+    .trim()
+    .default('')
+    .refine(
+      (text) =>
+        text === '' ||
+        text.split(',').every((origin) => /^https?:\/\/[^\s/]+$/.test(origin.trim())),
+      { message: 'must be a comma-separated list of origins such as https://app.example.com' },
+    ),
   METRICS_REQUIRE_KEY: z.enum(['true', 'false']).default('false'),
 
   MAX_ATTEMPTS: integer(3, 1, 100),
@@ -92,7 +129,8 @@ export interface Config {
   readonly host: string;
   readonly dataDir: string;
   /** Where the store lives: a SQLite file path, ':memory:', or a PostgreSQL URL. */
-  readonly database: { readonly kind: 'sqlite'; readonly path: string }
+  readonly database:
+    | { readonly kind: 'sqlite'; readonly path: string }
     | { readonly kind: 'postgres'; readonly url: string };
   readonly workers: number;
   readonly logLevel: RawConfig['LOG_LEVEL'];
@@ -154,9 +192,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw = parsed.data;
   const url = raw.DATABASE_URL;
   const dataDir = resolve(raw.DATA_DIR);
-  const database = url && /^postgres/.test(url)
-    ? { kind: 'postgres' as const, url }
-    : { kind: 'sqlite' as const, path: url ? sqlitePath(url) : resolve(dataDir, 'chainrule.db') };
+  const database =
+    url && /^postgres/.test(url)
+      ? { kind: 'postgres' as const, url }
+      : { kind: 'sqlite' as const, path: url ? sqlitePath(url) : resolve(dataDir, 'chainrule.db') };
 
   return {
     port: raw.PORT,
@@ -172,7 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ],
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
     tenantJobLimit: raw.TENANT_JOB_LIMIT,
-    corsOrigins: raw.CORS_ORIGINS === '' ? [] : raw.CORS_ORIGINS.split(',').map((origin) => origin.trim()),
+    corsOrigins:
+      raw.CORS_ORIGINS === '' ? [] : raw.CORS_ORIGINS.split(',').map((origin) => origin.trim()),
     metricsRequireKey: raw.METRICS_REQUIRE_KEY === 'true',
     maxAttempts: raw.MAX_ATTEMPTS,
     leaseMs: raw.LEASE_SECONDS * 1000,

@@ -18,8 +18,14 @@ export abstract class AppError extends Error {
   /** Extra response headers, such as Retry-After. */
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(message: string, options: { errors?: readonly FieldProblem[];
-    headers?: Record<string, string>; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: {
+      errors?: readonly FieldProblem[];
+      headers?: Record<string, string>;
+      cause?: unknown;
+    } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.errors = options.errors;
@@ -96,9 +102,15 @@ export class LimitExceededError extends AppError {
   readonly status = 422;
   readonly title = 'A configured limit was exceeded';
 
-  constructor(readonly limit: string, readonly allowed: number, readonly actual: number, path: string) {
-    super(`${limit} is limited to ${allowed}; the request needs ${actual}`,
-      { errors: [{ path, message: `${limit} is ${actual}, above the allowed ${allowed}` }] });
+  constructor(
+    readonly limit: string,
+    readonly allowed: number,
+    readonly actual: number,
+    path: string,
+  ) {
+    super(`${limit} is limited to ${allowed}; the request needs ${actual}`, {
+      errors: [{ path, message: `${limit} is ${actual}, above the allowed ${allowed}` }],
+    });
   }
 }
 
@@ -155,13 +167,19 @@ export const HTTP_ERROR_CODES = {
 export type HttpErrorCode = keyof typeof HTTP_ERROR_CODES;
 
 /** Codes a job's `error` can carry when it ends `failed`. */
-export const JOB_ERROR_CODES = ['TRAINING_DIVERGED', 'TIME_LIMIT_EXCEEDED', 'WORKER_CRASHED'] as const;
+export const JOB_ERROR_CODES = [
+  'TRAINING_DIVERGED',
+  'TIME_LIMIT_EXCEEDED',
+  'WORKER_CRASHED',
+] as const;
 export type JobErrorCode = (typeof JOB_ERROR_CODES)[number];
 
 /** Turns anything thrown into an Error, keeping the original as `cause`. */
 export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
-  return new Error(typeof thrown === 'string' ? thrown : 'non-error value thrown', { cause: thrown });
+  return new Error(typeof thrown === 'string' ? thrown : 'non-error value thrown', {
+    cause: thrown,
+  });
 }
 
 function summarize(errors: readonly FieldProblem[]): string {

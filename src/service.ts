@@ -40,36 +40,70 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   const events = new JobEvents();
   const owner = currentOwner();
 
-  await recoverOrphanedJobs(store, owner, { now: Date.now(), maxAttempts: config.maxAttempts, logger });
+  await recoverOrphanedJobs(store, owner, {
+    now: Date.now(),
+    maxAttempts: config.maxAttempts,
+    logger,
+  });
 
-  const pool = createWorkerPool(config.workers, options.workerFile ?? defaultWorkerFile(), config.workerHeapMb);
+  const pool = createWorkerPool(
+    config.workers,
+    options.workerFile ?? defaultWorkerFile(),
+    config.workerHeapMb,
+  );
   const dispatcher = new Dispatcher({
-    store, pool, events, logger, owner,
+    store,
+    pool,
+    events,
+    logger,
+    owner,
     leaseMs: config.leaseMs,
     maxAttempts: config.maxAttempts,
     checkpointEveryEpochs: config.checkpointEveryEpochs,
     checkpointEveryMs: config.checkpointEveryMs,
   });
 
-  const app = await buildApp({ config, store, events, logger, dispatcher, isPoolUsable: () => pool.isUsable(),
-    workers: pool });
+  const app = await buildApp({
+    config,
+    store,
+    events,
+    logger,
+    dispatcher,
+    isPoolUsable: () => pool.isUsable(),
+    workers: pool,
+  });
   // Runs once Fastify refuses new requests (503 on open connections, then no new connections).
   app.addHook('preClose', async () => logger.info('no longer accepting requests'));
   const url = await app.listen({ port: config.port, host: config.host });
   dispatcher.start();
   const remoteEvents = new RemoteJobEvents(store, events, logger);
   remoteEvents.start();
-  const pruner = setInterval(() => {
-    void store.idempotency.prune(new Date(Date.now() - IDEMPOTENCY_KEEP_MS).toISOString()).catch(() => undefined);
-  }, 60 * 60 * 1000).unref();
-  logger.info({ url, workers: config.workers, database: store.kind, owner: owner.id }, 'chainrule started');
+  const pruner = setInterval(
+    () => {
+      void store.idempotency
+        .prune(new Date(Date.now() - IDEMPOTENCY_KEEP_MS).toISOString())
+        .catch(() => undefined);
+    },
+    60 * 60 * 1000,
+  ).unref();
+  logger.info(
+    { url, workers: config.workers, database: store.kind, owner: owner.id },
+    'chainrule started',
+  );
   if (config.apiKeys.length === 0) {
-    logger.warn({ host: config.host }, 'no API keys configured (API_KEYS): the API is open to every client that can reach this address');
+    logger.warn(
+      { host: config.host },
+      'no API keys configured (API_KEYS): the API is open to every client that can reach this address',
+    );
   }
 
   let stopping: Promise<void> | undefined;
   return {
-    app, url, dispatcher, store, events,
+    app,
+    url,
+    dispatcher,
+    store,
+    events,
     stop() {
       stopping ??= (async () => {
         clearInterval(pruner);

@@ -1,7 +1,10 @@
 import type { MessagePort } from 'node:worker_threads';
 import { z } from 'zod';
 import type {
-  EpochReport, LayerParameters, NetworkDefinition, TrainingOptions,
+  EpochReport,
+  LayerParameters,
+  NetworkDefinition,
+  TrainingOptions,
 } from '../src/engine/index.js';
 
 /**
@@ -21,8 +24,10 @@ export const CONTROL = { RUN: 0, CANCEL: 1, SUSPEND: 2 } as const;
 export const CONTROL_BYTES = 16;
 
 /** Typed views over TrainTask.control. */
-export function controlViews(buffer: SharedArrayBuffer):
-  { signal: Int32Array; stored: BigInt64Array | null } {
+export function controlViews(buffer: SharedArrayBuffer): {
+  signal: Int32Array;
+  stored: BigInt64Array | null;
+} {
   return {
     signal: new Int32Array(buffer, 0, 1),
     stored: buffer.byteLength >= CONTROL_BYTES ? new BigInt64Array(buffer, 8, 1) : null,
@@ -87,7 +92,8 @@ function checkReports(value: unknown, context: z.core.$RefinementCtx<unknown>): 
 function reportProblem(report: unknown, previousEpoch: number): string | null {
   if (typeof report !== 'object' || report === null) return 'is not an object';
   const { epoch, cost, gradientNorms, elapsedMs } = report as Record<string, unknown>;
-  if (!Number.isSafeInteger(epoch) || (epoch as number) <= previousEpoch) return 'epoch must increase';
+  if (!Number.isSafeInteger(epoch) || (epoch as number) <= previousEpoch)
+    return 'epoch must increase';
   if (typeof cost !== 'number' || !Number.isFinite(cost)) return 'cost must be finite';
   if (typeof elapsedMs !== 'number' || !(elapsedMs >= 0)) return 'elapsedMs must be ≥ 0';
   if (!Array.isArray(gradientNorms) || !gradientNorms.every((norm) => typeof norm === 'number')) {
@@ -102,7 +108,10 @@ function reportProblem(report: unknown, previousEpoch: number): string | null {
 }
 
 const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'must be a Uint8Array');
-const floats = z.custom<Float64Array>((value) => value instanceof Float64Array, 'must be a Float64Array');
+const floats = z.custom<Float64Array>(
+  (value) => value instanceof Float64Array,
+  'must be a Float64Array',
+);
 
 const CheckpointSchema = z.object({ epoch: z.number().int().nonnegative(), state: bytes });
 
@@ -116,7 +125,10 @@ export const ProgressMessageSchema = z.object({
 
 export const EndMessageSchema = z.object({ type: z.literal('end') });
 
-export const WorkerMessageSchema = z.discriminatedUnion('type', [ProgressMessageSchema, EndMessageSchema]);
+export const WorkerMessageSchema = z.discriminatedUnion('type', [
+  ProgressMessageSchema,
+  EndMessageSchema,
+]);
 
 export type ProgressMessage = z.infer<typeof ProgressMessageSchema> & { reports: EpochReport[] };
 export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
@@ -130,7 +142,14 @@ const MatrixSchema = z.object({
 export const TrainOutcomeSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('result'),
-    stopReason: z.enum(['epochs', 'targetCost', 'earlyStopping', 'timeLimit', 'cancelled', 'suspended']),
+    stopReason: z.enum([
+      'epochs',
+      'targetCost',
+      'earlyStopping',
+      'timeLimit',
+      'cancelled',
+      'suspended',
+    ]),
     epoch: z.number().int().nonnegative(),
     cost: z.number().nullable(),
     bestEpoch: z.number().int().positive().nullable(),

@@ -1,9 +1,18 @@
 import { getPriority, setPriority } from 'node:os';
 import {
-  EngineError, Trainer, decodeCheckpoint, encodeCheckpoint, type EpochReport, type TrainingCheckpoint,
+  EngineError,
+  Trainer,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type EpochReport,
+  type TrainingCheckpoint,
 } from '../src/engine/index.js';
 import {
-  CONTROL, controlViews, type ProgressMessage, type TrainOutcome, type TrainTask,
+  CONTROL,
+  controlViews,
+  type ProgressMessage,
+  type TrainOutcome,
+  type TrainTask,
 } from './protocol.js';
 
 /** How much nicer than the main thread a training thread is (the scale is 0 to 19). */
@@ -31,10 +40,15 @@ export default function trainJob(task: TrainTask): TrainOutcome {
   const { dataset, port } = task;
   const { signal, stored } = controlViews(task.control);
   const resumeFrom = task.checkpoint ? decodeCheckpoint(task.checkpoint) : undefined;
-  const trainer = new Trainer(task.network, {
-    inputs: { rows: dataset.rows, cols: dataset.inputSize, data: dataset.inputs },
-    targets: { rows: dataset.rows, cols: dataset.targetSize, data: dataset.targets },
-  }, task.training, { initialLayers: task.initialLayers ?? undefined, checkpoint: resumeFrom });
+  const trainer = new Trainer(
+    task.network,
+    {
+      inputs: { rows: dataset.rows, cols: dataset.inputSize, data: dataset.inputs },
+      targets: { rows: dataset.rows, cols: dataset.targetSize, data: dataset.targets },
+    },
+    task.training,
+    { initialLayers: task.initialLayers ?? undefined, checkpoint: resumeFrom },
+  );
 
   let pending: EpochReport[] = [];
   let pendingCheckpoint: { epoch: number; state: Uint8Array } | null = null;
@@ -44,9 +58,16 @@ export default function trainJob(task: TrainTask): TrainOutcome {
 
   const flush = (): void => {
     if (pending.length === 0 && pendingCheckpoint === null) return;
-    const message: ProgressMessage = { type: 'progress', reports: pending, bestEpoch: trainer.bestEpoch,
-      checkpoint: pendingCheckpoint };
-    port.postMessage(message, pendingCheckpoint ? [pendingCheckpoint.state.buffer as ArrayBuffer] : []);
+    const message: ProgressMessage = {
+      type: 'progress',
+      reports: pending,
+      bestEpoch: trainer.bestEpoch,
+      checkpoint: pendingCheckpoint,
+    };
+    port.postMessage(
+      message,
+      pendingCheckpoint ? [pendingCheckpoint.state.buffer as ArrayBuffer] : [],
+    );
     pending = [];
     pendingCheckpoint = null;
     lastPostAt = performance.now();
@@ -76,15 +97,22 @@ export default function trainJob(task: TrainTask): TrainOutcome {
       onEpoch(report, running) {
         pending.push(report);
         const now = performance.now();
-        if (report.epoch - lastCheckpointEpoch >= task.checkpointEveryEpochs
-          || now - lastCheckpointAt >= task.checkpointEveryMs) {
+        if (
+          report.epoch - lastCheckpointEpoch >= task.checkpointEveryEpochs ||
+          now - lastCheckpointAt >= task.checkpointEveryMs
+        ) {
           // A newer checkpoint replaces one not yet sent: only the newest is ever stored.
-          pendingCheckpoint = { epoch: report.epoch, state: encodeCheckpoint(running.checkpoint()) };
+          pendingCheckpoint = {
+            epoch: report.epoch,
+            state: encodeCheckpoint(running.checkpoint()),
+          };
           lastCheckpointEpoch = report.epoch;
           lastCheckpointAt = now;
           flush();
-        } else if (pending.length >= task.maxReportsPerMessage
-          || now - lastPostAt >= task.reportEveryMs) {
+        } else if (
+          pending.length >= task.maxReportsPerMessage ||
+          now - lastPostAt >= task.reportEveryMs
+        ) {
           flush();
         }
 

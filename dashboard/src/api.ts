@@ -3,7 +3,11 @@ import type { Dataset, Job, Model, Problem } from './types.js';
 
 /** An answer of the API that is not a success, with its problem+json body when it has one. */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly problem: Problem | null, message: string) {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem | null,
+    message: string,
+  ) {
     super(message);
   }
 
@@ -30,7 +34,10 @@ export function setKeyPrompt(prompt: KeyPrompt): void {
  * After a 401 to a request sent with `sentKey`: true when it is worth sending again, because
  * the key changed meanwhile (another request's prompt was answered) or the user gave one now.
  */
-export async function recoverFromUnauthorized(refusal: ApiError, sentKey: string | null): Promise<boolean> {
+export async function recoverFromUnauthorized(
+  refusal: ApiError,
+  sentKey: string | null,
+): Promise<boolean> {
   if (storedKey() !== sentKey) return true;
   return keyPrompt(refusal, sentKey);
 }
@@ -40,18 +47,27 @@ export async function recoverFromUnauthorized(refusal: ApiError, sentKey: string
  * the request again with it; it is an ApiError only once the user declines. Sending a POST
  * twice is safe here: the service answers 401 before any route runs, and bodies are strings.
  */
-export async function authorizedFetch(url: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Response> {
+export async function authorizedFetch(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Response> {
   for (;;) {
     const key = storedKey();
-    const response = await fetch(url, { ...init, headers: { ...init.headers, ...keyHeaders(key) } });
+    const response = await fetch(url, {
+      ...init,
+      headers: { ...init.headers, ...keyHeaders(key) },
+    });
     if (response.status !== 401) return response;
     const refusal = await toApiError(response);
     if (!(await recoverFromUnauthorized(refusal, key))) throw refusal;
   }
 }
 
-async function request<T>(method: string, url: string, body?: { type: string; text: string }): Promise<T> {
+async function request<T>(
+  method: string,
+  url: string,
+  body?: { type: string; text: string },
+): Promise<T> {
   const response = await authorizedFetch(url, {
     method,
     headers: { accept: 'application/json', ...(body ? { 'content-type': body.type } : {}) },
@@ -63,13 +79,16 @@ async function request<T>(method: string, url: string, body?: { type: string; te
 
 export async function toApiError(response: Response): Promise<ApiError> {
   const type = response.headers.get('content-type') ?? '';
-  const problem = type.includes('json') ? (await response.json().catch(() => null)) as Problem | null : null;
+  const problem = type.includes('json')
+    ? ((await response.json().catch(() => null)) as Problem | null)
+    : null;
   const detail = problem?.detail || `${response.status} ${response.statusText}`;
   // Shown where the user declined to give a key: say where to give one. The problem's own
   // detail speaks to API clients ("send … as Authorization: Bearer <key>"), not to people.
-  const message = response.status === 401
-    ? 'this service needs a valid API key; choose “API key” at the top of the page'
-    : detail;
+  const message =
+    response.status === 401
+      ? 'this service needs a valid API key; choose “API key” at the top of the page'
+      : detail;
   return new ApiError(response.status, problem?.detail ? problem : null, message);
 }
 
@@ -78,8 +97,9 @@ export async function toApiError(response: Response): Promise<ApiError> {
  * Resolves to null when it does (a 429 too: the rate limit counts only known keys).
  */
 export async function checkKey(key: string): Promise<ApiError | null> {
-  const response = await fetch('/v1/jobs?limit=1',
-    { headers: { accept: 'application/json', ...keyHeaders(key) } });
+  const response = await fetch('/v1/jobs?limit=1', {
+    headers: { accept: 'application/json', ...keyHeaders(key) },
+  });
   if (response.ok || response.status === 429) return null;
   return toApiError(response);
 }
@@ -93,13 +113,19 @@ export const api = {
 
   /** The final model, or while the job runs its newest checkpoint. */
   getModel: (id: string, running: boolean) =>
-    request<Model>('GET', `/v1/jobs/${encodeURIComponent(id)}/model${running ? '?checkpoint=latest' : ''}`),
+    request<Model>(
+      'GET',
+      `/v1/jobs/${encodeURIComponent(id)}/model${running ? '?checkpoint=latest' : ''}`,
+    ),
 
   /** A JSON body `{ inputs, targets | labels }`, or CSV whose target columns are named. */
   uploadDataset: (text: string, format: 'json' | 'csv', targets: string, name: string) => {
     if (format === 'json') {
       const body = { ...(JSON.parse(text) as object), ...(name ? { name } : {}) };
-      return request<Dataset>('POST', '/v1/datasets', { type: 'application/json', text: JSON.stringify(body) });
+      return request<Dataset>('POST', '/v1/datasets', {
+        type: 'application/json',
+        text: JSON.stringify(body),
+      });
     }
     const query = new URLSearchParams({ targets, ...(name ? { name } : {}) });
     return request<Dataset>('POST', `/v1/datasets?${query}`, { type: 'text/csv', text });
@@ -107,8 +133,9 @@ export const api = {
 
   /** The DOT text of the job's computational graph. */
   async getGraphDot(id: string): Promise<string> {
-    const response = await authorizedFetch(`/v1/jobs/${encodeURIComponent(id)}/graph?format=dot`,
-      { headers: { accept: 'text/vnd.graphviz, text/plain, application/json' } });
+    const response = await authorizedFetch(`/v1/jobs/${encodeURIComponent(id)}/graph?format=dot`, {
+      headers: { accept: 'text/vnd.graphviz, text/plain, application/json' },
+    });
     if (!response.ok) throw await toApiError(response);
     if ((response.headers.get('content-type') ?? '').includes('json')) {
       const body = (await response.json()) as { dot?: unknown };

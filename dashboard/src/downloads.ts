@@ -17,13 +17,20 @@ export function jobDownloads(jobId: string): Download[] {
     // TF.js finds the weights by the name model.json gives them, relative to it: keep both
     // names as the service serves them, so that the two files work from one folder.
     { label: 'TensorFlow.js model', href: `${base}/tfjs/model.json`, filename: 'model.json' },
-    { label: 'History (JSON)', href: `${base}/history?limit=500`, filename: `${jobId}-history.json` },
+    {
+      label: 'History (JSON)',
+      href: `${base}/history?limit=500`,
+      filename: `${jobId}-history.json`,
+    },
   ];
 }
 
 export function tfjsWeightsDownload(jobId: string): Download {
-  return { label: 'weights.bin', href: `/v1/jobs/${encodeURIComponent(jobId)}/tfjs/weights.bin`,
-    filename: 'weights.bin' };
+  return {
+    label: 'weights.bin',
+    href: `/v1/jobs/${encodeURIComponent(jobId)}/tfjs/weights.bin`,
+    filename: 'weights.bin',
+  };
 }
 
 /** How long a downloaded file's object URL is kept: the browser has read it well before. */
@@ -34,13 +41,18 @@ const OBJECT_URL_LIFETIME_MS = 60_000;
  * one, a click fetches the file with the `Authorization` header instead (a link cannot carry
  * it, and the key must not go in the URL) and hands it over as a Blob object URL.
  */
-export function downloadLink(download: Download, onError: (error: unknown) => void): HTMLAnchorElement {
+export function downloadLink(
+  download: Download,
+  onError: (error: unknown) => void,
+): HTMLAnchorElement {
   const link = h('a', { href: download.href, download: download.filename }, download.label);
   link.addEventListener('click', (event) => {
     if (storedKey() === null) return;
     event.preventDefault();
     link.setAttribute('aria-busy', 'true');
-    fetchAndSave(download).catch(onError).finally(() => link.removeAttribute('aria-busy'));
+    fetchAndSave(download)
+      .catch(onError)
+      .finally(() => link.removeAttribute('aria-busy'));
   });
   return link;
 }
@@ -51,7 +63,11 @@ async function fetchAndSave(download: Download): Promise<void> {
   const blob = await response.blob();
 
   const url = URL.createObjectURL(blob);
-  const anchor = h('a', { href: url, download: filenameOf(response) ?? download.filename, hidden: true });
+  const anchor = h('a', {
+    href: url,
+    download: filenameOf(response) ?? download.filename,
+    hidden: true,
+  });
   document.body.append(anchor);
   anchor.click();
   anchor.remove();

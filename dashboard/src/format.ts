@@ -6,7 +6,10 @@ export function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   const magnitude = Math.abs(value);
   if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e6)) return value.toExponential(3);
-  return value.toPrecision(4).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  return value
+    .toPrecision(4)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
 }
 
 export function formatPercent(value: number | undefined): string {
@@ -28,7 +31,10 @@ export function statusBadge(job: Job): HTMLElement {
 /** A progress bar with its numbers spelled out. */
 export function progressBar(job: Job): HTMLElement {
   const { epoch, epochs } = job.progress;
-  return h('span', { class: 'progress' },
+  return h(
+    'span',
+    { class: 'progress' },
     h('progress', { max: epochs, value: epoch, 'aria-label': `epoch ${epoch} of ${epochs}` }),
-    h('span', { class: 'progress-text' }, `${epoch.toLocaleString()} / ${epochs.toLocaleString()}`));
+    h('span', { class: 'progress-text' }, `${epoch.toLocaleString()} / ${epochs.toLocaleString()}`),
+  );
 }

@@ -26,7 +26,10 @@ export async function renderGraph(jobId: string, target: HTMLElement): Promise<v
     svg.removeAttribute('height');
     replace(target, h('div', { class: 'graph-scroll' }, svg));
   } catch (error) {
-    replace(target, h('p', { class: 'notice' }, `Graphviz could not draw the graph: ${String(error)}`));
+    replace(
+      target,
+      h('p', { class: 'notice' }, `Graphviz could not draw the graph: ${String(error)}`),
+    );
   }
 }
 

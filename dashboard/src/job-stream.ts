@@ -32,7 +32,11 @@ export function followJob(id: string, handlers: JobStreamHandlers): () => void {
     onConnection: (connected) => handlers.connection(connected),
     onRefused: async (response) => {
       const error = response.ok
-        ? new ApiError(response.status, null, 'the events route answered something other than an event stream')
+        ? new ApiError(
+            response.status,
+            null,
+            'the events route answered something other than an event stream',
+          )
         : await toApiError(response);
       if (error.status === 401 && (await recoverFromUnauthorized(error, sentKey))) return true;
       handlers.failed(error);

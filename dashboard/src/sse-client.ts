@@ -91,7 +91,9 @@ export function openEventStream(options: EventStreamOptions): EventStream {
       return;
     }
     if (!response.ok || !response.body || !isEventStream(response)) {
-      const again = await (options.onRefused?.(response) ?? Promise.resolve(false)).catch(() => false);
+      const again = await (options.onRefused?.(response) ?? Promise.resolve(false)).catch(
+        () => false,
+      );
       if (again && !isClosed) void connect();
       else close();
       return;

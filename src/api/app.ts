@@ -48,8 +48,12 @@ export async function buildApp(context: ApiContext) {
 
   const { store, events, logger } = context;
   const eventHub = new JobEventHub({ store, events, logger });
-  const metrics = new ServiceMetrics({ store, events, workers: context.workers,
-    eventStreams: () => eventHub.streamCount });
+  const metrics = new ServiceMetrics({
+    store,
+    events,
+    workers: context.workers,
+    eventStreams: () => eventHub.streamCount,
+  });
   // Open event streams would keep the server from closing: they end before it closes.
   app.addHook('preClose', () => eventHub.close());
 
@@ -81,7 +85,12 @@ function registerParsers(app: FastifyInstance): void {
       return;
     }
     if (nestingDepth(text) > MAX_JSON_DEPTH) {
-      done(Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
+      done(
+        Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), {
+          statusCode: 400,
+        }),
+        undefined,
+      );
       return;
     }
     try {
@@ -112,7 +121,8 @@ function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const char = text.charCodeAt(i);
     if (inString) {
-      if (char === 92) i++; // backslash: skip the escaped character
+      if (char === 92)
+        i++; // backslash: skip the escaped character
       else if (char === 34) inString = false;
     } else if (char === 34) inString = true;
     else if (char === 91 || char === 123) {

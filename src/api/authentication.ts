@@ -15,7 +15,11 @@ export class ApiKeyAuthenticator {
   private readonly digests: { tenant: string; keyId: string; digest: Buffer }[];
 
   constructor(keys: readonly ApiKey[]) {
-    this.digests = keys.map(({ tenant, key }, index) => ({ tenant, keyId: `key${index + 1}`, digest: digestOf(key) }));
+    this.digests = keys.map(({ tenant, key }, index) => ({
+      tenant,
+      keyId: `key${index + 1}`,
+      digest: digestOf(key),
+    }));
   }
 
   get isOpen(): boolean {
@@ -37,14 +41,17 @@ export class ApiKeyAuthenticator {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
-      throw new UnauthorizedError('send an API key as Authorization: Bearer <key>', { headers: CHALLENGE });
+      throw new UnauthorizedError('send an API key as Authorization: Bearer <key>', {
+        headers: CHALLENGE,
+      });
     }
     const presented = digestOf(match[1]);
     let found: { tenant: string; keyId: string } | undefined;
     for (const entry of this.digests) {
       if (timingSafeEqual(presented, entry.digest) && found === undefined) found = entry;
     }
-    if (found === undefined) throw new UnauthorizedError('the API key is not valid', { headers: CHALLENGE });
+    if (found === undefined)
+      throw new UnauthorizedError('the API key is not valid', { headers: CHALLENGE });
     return { tenant: found.tenant, keyId: found.keyId };
   }
 }

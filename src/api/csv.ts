@@ -20,7 +20,9 @@ export function parseCsvDataset(text: string, options: CsvOptions): DatasetBody 
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   if (lines.length < 2) {
-    throw new ValidationError([{ path: 'body', message: 'a CSV dataset needs a header line and at least one data line' }]);
+    throw new ValidationError([
+      { path: 'body', message: 'a CSV dataset needs a header line and at least one data line' },
+    ]);
   }
 
   const header = splitLine(lines[0]).map(unquote);
@@ -29,9 +31,13 @@ export function parseCsvDataset(text: string, options: CsvOptions): DatasetBody 
     throw new ValidationError([{ path: 'header', message: `column "${duplicate}" appears twice` }]);
   }
   const targetColumns = pickColumns(header, options);
-  const inputColumns = header.map((_, index) => index).filter((index) => !targetColumns.includes(index));
+  const inputColumns = header
+    .map((_, index) => index)
+    .filter((index) => !targetColumns.includes(index));
   if (inputColumns.length === 0) {
-    throw new ValidationError([{ path: 'targets', message: 'every column is a target; no input columns remain' }]);
+    throw new ValidationError([
+      { path: 'targets', message: 'every column is a target; no input columns remain' },
+    ]);
   }
 
   const problems: FieldProblem[] = [];
@@ -41,16 +47,20 @@ export function parseCsvDataset(text: string, options: CsvOptions): DatasetBody 
     const cells = splitLine(lines[line]);
     const row = line - 1;
     if (cells.length !== header.length) {
-      problems.push({ path: `rows[${row}]`,
-        message: `line ${line + 1} has ${cells.length} values; the header has ${header.length}` });
+      problems.push({
+        path: `rows[${row}]`,
+        message: `line ${line + 1} has ${cells.length} values; the header has ${header.length}`,
+      });
       continue;
     }
     const values = cells.map((cell, column) => {
       const text = cell.trim();
       const value = text === '' ? Number.NaN : Number(text);
       if (!Number.isFinite(value) && problems.length < MAX_PROBLEMS) {
-        problems.push({ path: `rows[${row}].${header[column]}`,
-          message: `line ${line + 1}, column "${header[column]}": ${JSON.stringify(text)} is not a finite number` });
+        problems.push({
+          path: `rows[${row}].${header[column]}`,
+          message: `line ${line + 1}, column "${header[column]}": ${JSON.stringify(text)} is not a finite number`,
+        });
       }
       return value;
     });
@@ -64,8 +74,12 @@ export function parseCsvDataset(text: string, options: CsvOptions): DatasetBody 
     const labels = targets.map((row) => row[0]);
     const bad = labels.findIndex((label) => !Number.isSafeInteger(label) || label < 0);
     if (bad >= 0) {
-      throw new ValidationError([{ path: `rows[${bad}].${options.labels}`,
-        message: `line ${bad + 2}, column "${options.labels}": ${labels[bad]} is not a class index (an integer ≥ 0)` }]);
+      throw new ValidationError([
+        {
+          path: `rows[${bad}].${options.labels}`,
+          message: `line ${bad + 2}, column "${options.labels}": ${labels[bad]} is not a class index (an integer ≥ 0)`,
+        },
+      ]);
     }
     return { name, inputs, labels };
   }
@@ -74,15 +88,26 @@ export function parseCsvDataset(text: string, options: CsvOptions): DatasetBody 
 
 function pickColumns(header: string[], options: CsvOptions): number[] {
   if ((options.targets === undefined) === (options.labels === undefined)) {
-    throw new ValidationError([{ path: 'targets',
-      message: 'name the target columns with ?targets=a,b (or one class column with ?labels=c)' }]);
+    throw new ValidationError([
+      {
+        path: 'targets',
+        message: 'name the target columns with ?targets=a,b (or one class column with ?labels=c)',
+      },
+    ]);
   }
-  const names = options.labels !== undefined ? [options.labels] : options.targets!.split(',').map((name) => name.trim());
+  const names =
+    options.labels !== undefined
+      ? [options.labels]
+      : options.targets!.split(',').map((name) => name.trim());
   return names.map((name) => {
     const index = header.indexOf(name);
     if (index < 0) {
-      throw new ValidationError([{ path: options.labels !== undefined ? 'labels' : 'targets',
-        message: `no column named "${name}" (columns: ${header.join(', ')})` }]);
+      throw new ValidationError([
+        {
+          path: options.labels !== undefined ? 'labels' : 'targets',
+          message: `no column named "${name}" (columns: ${header.join(', ')})`,
+        },
+      ]);
     }
     return index;
   });
@@ -94,5 +119,7 @@ function splitLine(line: string): string[] {
 
 function unquote(name: string): string {
   const trimmed = name.trim();
-  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
+  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"')
+    ? trimmed.slice(1, -1)
+    : trimmed;
 }

@@ -10,15 +10,21 @@ import type { DatasetBody } from './schemas/dataset.js';
  * float64, labels turned one-hot, row counts matched, limits applied. `pathPrefix` places
  * problems inside a larger body (`dataset.` for a job's inline dataset).
  */
-export function buildDataset(body: DatasetBody, tenant: string, limits: Limits, pathPrefix = ''): NewDataset {
+export function buildDataset(
+  body: DatasetBody,
+  tenant: string,
+  limits: Limits,
+  pathPrefix = '',
+): NewDataset {
   const inputs = body.inputs;
   const rows = inputs.length;
   const inputSize = inputs[0].length;
   const targetRows = body.targets?.length ?? body.labels!.length;
   if (targetRows !== rows) {
     const field = body.targets ? 'targets' : 'labels';
-    throw new ValidationError([{ path: `${pathPrefix}${field}`,
-      message: `has ${targetRows} rows; inputs has ${rows}` }]);
+    throw new ValidationError([
+      { path: `${pathPrefix}${field}`, message: `has ${targetRows} rows; inputs has ${rows}` },
+    ]);
   }
 
   let targetSize: number;
@@ -33,12 +39,18 @@ export function buildDataset(body: DatasetBody, tenant: string, limits: Limits, 
     targetSize = body.classes ?? largest + 1;
     if (largest >= targetSize) {
       const row = labels.findIndex((label) => label >= targetSize);
-      throw new ValidationError([{ path: `${pathPrefix}labels[${row}]`,
-        message: `row ${row}: class ${labels[row]} is not below classes (${targetSize})` }]);
+      throw new ValidationError([
+        {
+          path: `${pathPrefix}labels[${row}]`,
+          message: `row ${row}: class ${labels[row]} is not below classes (${targetSize})`,
+        },
+      ]);
     }
     checkLimits(rows, inputSize, targetSize, limits, pathPrefix);
     targets = new Float64Array(rows * targetSize);
-    labels.forEach((label, row) => { targets[row * targetSize + label] = 1; });
+    labels.forEach((label, row) => {
+      targets[row * targetSize + label] = 1;
+    });
   }
 
   const inputValues = flatten(inputs, inputSize);
@@ -56,13 +68,24 @@ export function buildDataset(body: DatasetBody, tenant: string, limits: Limits, 
   };
 }
 
-function checkLimits(rows: number, inputSize: number, targetSize: number, limits: Limits, prefix: string): void {
+function checkLimits(
+  rows: number,
+  inputSize: number,
+  targetSize: number,
+  limits: Limits,
+  prefix: string,
+): void {
   if (rows > limits.datasetRows) {
     throw new LimitExceededError('dataset rows', limits.datasetRows, rows, `${prefix}inputs`);
   }
   const columns = inputSize + targetSize;
   if (columns > limits.datasetColumns) {
-    throw new LimitExceededError('dataset columns', limits.datasetColumns, columns, `${prefix}inputs[0]`);
+    throw new LimitExceededError(
+      'dataset columns',
+      limits.datasetColumns,
+      columns,
+      `${prefix}inputs[0]`,
+    );
   }
   const bytes = rows * columns * 8;
   if (bytes > limits.datasetBytes) {

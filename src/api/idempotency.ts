@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IdempotencyConflictError } from '../errors.js';
-import type { IdempotencyRecord, IdempotentWrite, Store, StoredResponse } from '../storage/store.js';
+import type {
+  IdempotencyRecord,
+  IdempotentWrite,
+  Store,
+  StoredResponse,
+} from '../storage/store.js';
 import { IdempotencyKeyUsedError } from '../storage/store.js';
 
 /**
@@ -46,7 +51,9 @@ export async function runIdempotent<T>(
 
 function replayOrConflict(record: IdempotencyRecord, requestHash: string): StoredResponse {
   if (record.requestHash !== requestHash) {
-    throw new IdempotencyConflictError('this Idempotency-Key was already used with a different request body');
+    throw new IdempotencyConflictError(
+      'this Idempotency-Key was already used with a different request body',
+    );
   }
   return record;
 }
@@ -59,10 +66,14 @@ function send(reply: FastifyReply, response: StoredResponse, replayed: boolean):
 
 /** SHA-256 over the content type, query and body with object keys sorted (key order is not meaning). */
 function hashRequest(request: FastifyRequest): string {
-  const type = String(request.headers['content-type'] ?? '').split(';')[0].trim();
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim();
   return createHash('sha256')
-    .update(type).update('\n')
-    .update(canonicalJson(request.query ?? {})).update('\n')
+    .update(type)
+    .update('\n')
+    .update(canonicalJson(request.query ?? {}))
+    .update('\n')
     .update(typeof request.body === 'string' ? request.body : canonicalJson(request.body))
     .digest('hex');
 }
@@ -70,8 +81,11 @@ function hashRequest(request: FastifyRequest): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value).sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    const entries = Object.keys(value)
+      .sort()
+      .map(
+        (key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`,
+      );
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

@@ -28,7 +28,11 @@ export const INFERENCE_LIMITS = {
 } as const;
 
 /** Refuses a prediction of `rows` rows that would hog the main thread or answer too much. */
-export function checkPredictLimits(definition: NetworkDefinition, rows: number, limits: Limits): void {
+export function checkPredictLimits(
+  definition: NetworkDefinition,
+  rows: number,
+  limits: Limits,
+): void {
   const parameters = countParameters(definition);
   const maxRows = Math.min(
     limits.datasetRows,
@@ -36,8 +40,12 @@ export function checkPredictLimits(definition: NetworkDefinition, rows: number, 
     Math.floor(INFERENCE_LIMITS.predictMaxOutputValues / outputSize(definition)),
   );
   if (rows > maxRows) {
-    throw new LimitExceededError(`rows per prediction for this network (${parameters} parameters)`,
-      maxRows, rows, 'inputs');
+    throw new LimitExceededError(
+      `rows per prediction for this network (${parameters} parameters)`,
+      maxRows,
+      rows,
+      'inputs',
+    );
   }
 }
 
@@ -48,18 +56,30 @@ export function predictSliceRows(definition: NetworkDefinition): number {
 }
 
 /** Refuses a gradient explanation of `rows` rows that would cost or answer too much. */
-export function checkExplainLimits(definition: NetworkDefinition, rows: number, withTargets: boolean): void {
+export function checkExplainLimits(
+  definition: NetworkDefinition,
+  rows: number,
+  withTargets: boolean,
+): void {
   const parameters = countParameters(definition);
   const maxRowsForWork = Math.floor(INFERENCE_LIMITS.explainMaxWork / parameters);
   if (rows > maxRowsForWork) {
-    throw new LimitExceededError(`rows per explanation for this network (${parameters} parameters)`,
-      maxRowsForWork, rows, 'inputs');
+    throw new LimitExceededError(
+      `rows per explanation for this network (${parameters} parameters)`,
+      maxRowsForWork,
+      rows,
+      'inputs',
+    );
   }
 
   const values = rows * valuesPerRow(definition, withTargets) + parameters;
   if (values > INFERENCE_LIMITS.explainMaxValues) {
-    throw new LimitExceededError('values in the explained graph', INFERENCE_LIMITS.explainMaxValues,
-      values, 'inputs');
+    throw new LimitExceededError(
+      'values in the explained graph',
+      INFERENCE_LIMITS.explainMaxValues,
+      values,
+      'inputs',
+    );
   }
 }
 

@@ -34,8 +34,11 @@ export function createJobLookup(store: Store): JobLookup {
         if (checkpoint) return checkpointModel(job, checkpoint.state);
         throw new JobNotFinishedError(`job ${job.id} has no checkpoint yet`);
       }
-      if (isTerminal(job.status)) throw new ModelUnavailableError(`job ${job.id} ended ${job.status} without a model`);
-      throw new JobNotFinishedError(`job ${job.id} is ${job.status}; its model exists once it finishes (or use ?checkpoint=latest)`);
+      if (isTerminal(job.status))
+        throw new ModelUnavailableError(`job ${job.id} ended ${job.status} without a model`);
+      throw new JobNotFinishedError(
+        `job ${job.id} is ${job.status}; its model exists once it finishes (or use ?checkpoint=latest)`,
+      );
     },
   };
 }

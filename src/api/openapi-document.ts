@@ -13,8 +13,12 @@ export async function generateOpenApiDocument(): Promise<string> {
   const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' });
   const store = SqliteStore.open(':memory:');
   const app = await buildApp({
-    config, store, events: new JobEvents(), logger: createLogger('silent'),
-    dispatcher: { wake: () => undefined, cancel: () => undefined }, isPoolUsable: () => true,
+    config,
+    store,
+    events: new JobEvents(),
+    logger: createLogger('silent'),
+    dispatcher: { wake: () => undefined, cancel: () => undefined },
+    isPoolUsable: () => true,
   });
   try {
     const response = await app.inject({ method: 'GET', url: '/openapi.json' });

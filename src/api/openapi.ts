@@ -9,7 +9,9 @@ automatic differentiation engine. Send a network definition and a dataset, get a
 then poll the job, its cost after every epoch and the learned weights \`W\` and biases \`b\`.
 
 Errors are \`application/problem+json\` with a stable \`code\`. HTTP codes:
-${Object.entries(HTTP_ERROR_CODES).map(([code, status]) => `\`${code}\` (${status})`).join(', ')}.
+${Object.entries(HTTP_ERROR_CODES)
+  .map(([code, status]) => `\`${code}\` (${status})`)
+  .join(', ')}.
 Codes of a failed job's \`error\`: ${JOB_ERROR_CODES.map((code) => `\`${code}\``).join(', ')}.`;
 
 type RouteDocument = Parameters<typeof jsonSchemaTransform>[0];
@@ -19,15 +21,21 @@ type RouteDocument = Parameters<typeof jsonSchemaTransform>[0];
  * (`body: { content: { 'text/csv': { schema } } }`), which the library only accepts as one schema.
  */
 function transformRoute(document: RouteDocument): ReturnType<typeof jsonSchemaTransform> {
-  const body = document.schema?.body as { content?: Record<string, { schema: unknown }> } | undefined;
+  const body = document.schema?.body as
+    { content?: Record<string, { schema: unknown }> } | undefined;
   if (!body?.content) return jsonSchemaTransform(document);
 
   const { body: _body, ...rest } = document.schema!;
   const base = jsonSchemaTransform({ ...document, schema: rest });
-  const content = Object.fromEntries(Object.entries(body.content).map(([type, { schema }]) => {
-    const converted = jsonSchemaTransform({ ...document, schema: { body: schema } as RouteDocument['schema'] });
-    return [type, { schema: (converted.schema as { body: unknown }).body }];
-  }));
+  const content = Object.fromEntries(
+    Object.entries(body.content).map(([type, { schema }]) => {
+      const converted = jsonSchemaTransform({
+        ...document,
+        schema: { body: schema } as RouteDocument['schema'],
+      });
+      return [type, { schema: (converted.schema as { body: unknown }).body }];
+    }),
+  );
   return { ...base, schema: { ...base.schema, body: { content } } };
 }
 
@@ -45,8 +53,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           bearerAuth: {
             type: 'http',
             scheme: 'bearer',
-            description: 'An API key from API_KEYS, as `Authorization: Bearer <key>`. Needed on /v1 routes '
-              + 'when the service has keys configured; without keys the API is open.',
+            description:
+              'An API key from API_KEYS, as `Authorization: Bearer <key>`. Needed on /v1 routes ' +
+              'when the service has keys configured; without keys the API is open.',
           },
         },
       },
@@ -55,8 +64,14 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'datasets', description: 'Training data, stored as float64.' },
         { name: 'networks', description: 'Network definitions: layers, activations, loss.' },
         { name: 'jobs', description: 'Training jobs, their history and their models.' },
-        { name: 'models', description: 'Use a trained model: predict, export to ONNX and TF.js, see its graph.' },
-        { name: 'gradients', description: 'The chain rule at work: every node\'s value and gradient.' },
+        {
+          name: 'models',
+          description: 'Use a trained model: predict, export to ONNX and TF.js, see its graph.',
+        },
+        {
+          name: 'gradients',
+          description: "The chain rule at work: every node's value and gradient.",
+        },
         { name: 'operations', description: 'Health, readiness, Prometheus metrics.' },
       ],
     },

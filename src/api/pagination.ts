@@ -9,6 +9,7 @@ export function decodeCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   const text = Buffer.from(cursor, 'base64url').toString();
   const match = /^c1:(\d{1,15})$/.exec(text);
-  if (!match) throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this service issued' }]);
+  if (!match)
+    throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this service issued' }]);
   return Number(match[1]);
 }

@@ -13,7 +13,11 @@ import { outputSize, zerosMatrix, type Matrix, type Predictor } from '../engine/
  * a request near BODY_LIMIT_MB still stalls every other request that long. A streamed or
  * binary (float32) input format would remove the stall.
  */
-export async function predictInSlices(predictor: Predictor, inputs: Matrix, sliceRows: number): Promise<Matrix> {
+export async function predictInSlices(
+  predictor: Predictor,
+  inputs: Matrix,
+  sliceRows: number,
+): Promise<Matrix> {
   if (inputs.rows <= sliceRows) return predictor.predict(inputs);
 
   const width = outputSize(predictor.definition);

@@ -36,7 +36,11 @@ export class PredictorCache {
    * (replacing any other version of the key). Concurrent misses for the same key and version
    * share one build; a build that fails is not cached.
    */
-  async get(key: string, version: string, build: () => Promise<ModelPredictor>): Promise<ModelPredictor> {
+  async get(
+    key: string,
+    version: string,
+    build: () => Promise<ModelPredictor>,
+  ): Promise<ModelPredictor> {
     const cached = this.entries.get(key);
     if (cached?.version === version) {
       this.entries.delete(key);
@@ -70,7 +74,8 @@ export class PredictorCache {
     this.entries.set(key, entry);
     this.bytes += entry.predictor.footprintBytes;
     for (const coldest of this.entries.keys()) {
-      if (this.entries.size <= this.options.maxEntries && this.bytes <= this.options.maxBytes) break;
+      if (this.entries.size <= this.options.maxEntries && this.bytes <= this.options.maxBytes)
+        break;
       this.forget(coldest);
     }
   }

@@ -10,14 +10,23 @@ export function presentDataset(record: DatasetRecord) {
 
 export function presentNetwork(record: NetworkRecord) {
   const { definition } = record;
-  return { id: record.id, ...definition, layers: [...definition.layers],
-    initializer: definition.initializer ?? 'glorotUniform', parameterCount: record.parameterCount,
-    createdAt: record.createdAt };
+  return {
+    id: record.id,
+    ...definition,
+    layers: [...definition.layers],
+    initializer: definition.initializer ?? 'glorotUniform',
+    parameterCount: record.parameterCount,
+    createdAt: record.createdAt,
+  };
 }
 
 export function presentDefinition(definition: NetworkDefinition, id: string | null) {
-  return { ...(id ? { id } : {}), ...definition, layers: [...definition.layers],
-    parameterCount: countParameters(definition) };
+  return {
+    ...(id ? { id } : {}),
+    ...definition,
+    layers: [...definition.layers],
+    parameterCount: countParameters(definition),
+  };
 }
 
 export function presentJob(job: JobRecord) {

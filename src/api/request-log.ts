@@ -15,17 +15,26 @@ export class OneLineRequestLog extends LogController {
     // Logged together with the outcome, in requestCompleted.
   }
 
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest,
-    reply: FastifyReply): void {
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
     if (this.isLogDisabled(request)) return;
-    const line = { method: request.method, url: request.url, statusCode: reply.statusCode,
-      responseTime: reply.elapsedTime };
+    const line = {
+      method: request.method,
+      url: request.url,
+      statusCode: reply.statusCode,
+      responseTime: reply.elapsedTime,
+    };
     if (error) {
       reply.log.error({ ...line, err: error }, 'request errored');
       return;
     }
-    const isQuietRead = (request.method === 'GET' || request.method === 'HEAD')
-      && reply.statusCode < 400 && reply.elapsedTime < QUIET_READ_MS;
+    const isQuietRead =
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      reply.statusCode < 400 &&
+      reply.elapsedTime < QUIET_READ_MS;
     if (isQuietRead) reply.log.debug(line, 'request completed');
     else reply.log.info(line, 'request completed');
   }

@@ -18,7 +18,8 @@ export function isApiPath(url: string): boolean {
  */
 export async function registerSecurity(app: FastifyInstance, config: Config): Promise<void> {
   const authenticator = new ApiKeyAuthenticator(config.apiKeys);
-  const needsKey = (url: string) => isApiPath(url) || (config.metricsRequireKey && url.startsWith('/metrics'));
+  const needsKey = (url: string) =>
+    isApiPath(url) || (config.metricsRequireKey && url.startsWith('/metrics'));
 
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0];
@@ -65,9 +66,11 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
       timeWindow: 60_000,
       allowList: (request: FastifyRequest) => !isApiPath(request.url.split('?')[0]),
       keyGenerator: (request: FastifyRequest) => request.apiKeyId,
-      errorResponseBuilder: (_request, context) => new RateLimitedError(
-        `more than ${context.max} requests a minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
-        { headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) } }),
+      errorResponseBuilder: (_request, context) =>
+        new RateLimitedError(
+          `more than ${context.max} requests a minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
+          { headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) } },
+        ),
     });
   }
 }
@@ -92,7 +95,13 @@ const HELMET_OPTIONS = {
 };
 
 /** Headers of every HTTP answer, not chosen by helmet. */
-const RESPONSE_BASICS = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
+const RESPONSE_BASICS = new Set([
+  'content-type',
+  'content-length',
+  'date',
+  'connection',
+  'keep-alive',
+]);
 
 /** The headers @fastify/helmet sets with HELMET_OPTIONS, read once from a probe app. */
 async function securityHeaders(): Promise<Record<string, string>> {
@@ -101,7 +110,9 @@ async function securityHeaders(): Promise<Record<string, string>> {
   probe.get('/', async () => 'probe');
   const response = await probe.inject({ method: 'GET', url: '/' });
   await probe.close();
-  return Object.fromEntries(Object.entries(response.headers)
-    .filter(([name]) => !RESPONSE_BASICS.has(name))
-    .map(([name, value]) => [name, String(value)]));
+  return Object.fromEntries(
+    Object.entries(response.headers)
+      .filter(([name]) => !RESPONSE_BASICS.has(name))
+      .map(([name, value]) => [name, String(value)]),
+  );
 }

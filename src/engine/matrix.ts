@@ -13,7 +13,10 @@ export function zerosMatrix(rows: number, cols: number): Matrix {
 }
 
 /** Copies nested rows into a matrix. The caller has checked that the rows are rectangular. */
-export function matrixFromRows(rows: readonly (readonly number[])[], cols = rows[0]?.length ?? 0): Matrix {
+export function matrixFromRows(
+  rows: readonly (readonly number[])[],
+  cols = rows[0]?.length ?? 0,
+): Matrix {
   const data = new Float64Array(rows.length * cols);
   for (let i = 0; i < rows.length; i++) data.set(rows[i], i * cols);
   return { rows: rows.length, cols, data };
@@ -32,8 +35,13 @@ export function cloneMatrix(matrix: Matrix): Matrix {
 }
 
 /** The rows `indices` of `source`, in that order, written into `target` (which must fit). */
-export function gatherRows(source: Matrix, indices: ArrayLike<number>, from: number, count: number,
-  target: Float64Array): void {
+export function gatherRows(
+  source: Matrix,
+  indices: ArrayLike<number>,
+  from: number,
+  count: number,
+  target: Float64Array,
+): void {
   const cols = source.cols;
   for (let r = 0; r < count; r++) {
     const row = indices[from + r];

@@ -15,7 +15,10 @@ export const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** A weight too large for float32: it would be exported as ±Infinity. */
 export class UnrepresentableWeightError extends Error {
-  constructor(readonly path: string, readonly value: number) {
+  constructor(
+    readonly path: string,
+    readonly value: number,
+  ) {
     super(`${path} holds ${value}, beyond the float32 range of ±${FLOAT32_MAX}`);
     this.name = 'UnrepresentableWeightError';
   }
@@ -26,7 +29,9 @@ export class UnrepresentableWeightError extends Error {
  * (raw_data) and TF.js weight files. Written through a DataView so the byte order does not
  * depend on the CPU. Rounding to float32 changes a weight by at most one part in 2²⁴.
  */
-export function layerWeightsAsFloat32(layers: readonly LayerParameters[]): { W: Uint8Array; b: Uint8Array }[] {
+export function layerWeightsAsFloat32(
+  layers: readonly LayerParameters[],
+): { W: Uint8Array; b: Uint8Array }[] {
   return layers.map(({ W, b }, index) => ({
     W: float32LittleEndian(W.data, `layers[${index}].W`),
     b: float32LittleEndian(b.data, `layers[${index}].b`),

@@ -39,14 +39,29 @@ export function encodeOnnxModel(model: ExportableModel): Uint8Array {
     const name = `layer${index + 1}`;
     const last = index === network.layers.length - 1;
     initializers.push(
-      { name: `${name}/W`, dims: [inputs, spec.units], data_type: ONNX_FLOAT, raw_data: weights[index].W },
+      {
+        name: `${name}/W`,
+        dims: [inputs, spec.units],
+        data_type: ONNX_FLOAT,
+        raw_data: weights[index].W,
+      },
       { name: `${name}/b`, dims: [spec.units], data_type: ONNX_FLOAT, raw_data: weights[index].b },
     );
-    nodes.push({ name: `${name}/Gemm`, op_type: 'Gemm', input: [previous, `${name}/W`, `${name}/b`],
-      output: [`${name}/z`], attribute: [] });
+    nodes.push({
+      name: `${name}/Gemm`,
+      op_type: 'Gemm',
+      input: [previous, `${name}/W`, `${name}/b`],
+      output: [`${name}/z`],
+      attribute: [],
+    });
     const output = last ? ONNX_OUTPUT : `${name}/output`;
     const activation = activationNode(spec);
-    nodes.push({ ...activation, name: `${name}/${activation.op_type}`, input: [`${name}/z`], output: [output] });
+    nodes.push({
+      ...activation,
+      name: `${name}/${activation.op_type}`,
+      input: [`${name}/z`],
+      output: [output],
+    });
     previous = output;
     inputs = spec.units;
   });
@@ -75,13 +90,21 @@ export function encodeOnnxModel(model: ExportableModel): Uint8Array {
 /** The activation as ONNX op and attributes; its name and wiring are added by the caller. */
 function activationNode(spec: LayerSpec): Pick<OnnxNode, 'op_type' | 'attribute'> {
   switch (spec.activation) {
-    case 'linear': return { op_type: 'Identity', attribute: [] };
-    case 'sigmoid': return { op_type: 'Sigmoid', attribute: [] };
-    case 'tanh': return { op_type: 'Tanh', attribute: [] };
-    case 'relu': return { op_type: 'Relu', attribute: [] };
+    case 'linear':
+      return { op_type: 'Identity', attribute: [] };
+    case 'sigmoid':
+      return { op_type: 'Sigmoid', attribute: [] };
+    case 'tanh':
+      return { op_type: 'Tanh', attribute: [] };
+    case 'relu':
+      return { op_type: 'Relu', attribute: [] };
     case 'leakyRelu':
-      return { op_type: 'LeakyRelu',
-        attribute: [{ name: 'alpha', type: ATTRIBUTE_FLOAT, f: spec.alpha ?? DEFAULT_LEAKY_RELU_ALPHA }] };
+      return {
+        op_type: 'LeakyRelu',
+        attribute: [
+          { name: 'alpha', type: ATTRIBUTE_FLOAT, f: spec.alpha ?? DEFAULT_LEAKY_RELU_ALPHA },
+        ],
+      };
     case 'softmax':
       // Opset 13 defines Softmax along one axis; the last one is the engine's row-wise softmax.
       return { op_type: 'Softmax', attribute: [{ name: 'axis', type: ATTRIBUTE_INT, i: -1 }] };
@@ -91,7 +114,11 @@ function activationNode(spec: LayerSpec): Pick<OnnxNode, 'op_type' | 'attribute'
 function tensorInfo(name: string, width: number) {
   return {
     name,
-    type: { tensor_type: { elem_type: ONNX_FLOAT,
-      shape: { dim: [{ dim_param: BATCH_DIMENSION }, { dim_value: width }] } } },
+    type: {
+      tensor_type: {
+        elem_type: ONNX_FLOAT,
+        shape: { dim: [{ dim_param: BATCH_DIMENSION }, { dim_value: width }] },
+      },
+    },
   };
 }

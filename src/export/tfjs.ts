@@ -54,8 +54,15 @@ export function tfjsModelJson(model: ExportableModel): TfjsModelJson {
       },
     });
     if (isLeaky) {
-      layers.push({ class_name: 'LeakyReLU', config: { name: `${name}_leaky_relu`, trainable: true,
-        dtype: 'float32', alpha: spec.alpha ?? DEFAULT_LEAKY_RELU_ALPHA } });
+      layers.push({
+        class_name: 'LeakyReLU',
+        config: {
+          name: `${name}_leaky_relu`,
+          trainable: true,
+          dtype: 'float32',
+          alpha: spec.alpha ?? DEFAULT_LEAKY_RELU_ALPHA,
+        },
+      });
     }
     weights.push(
       { name: `${name}/kernel`, shape: [inputs, spec.units], dtype: 'float32' },

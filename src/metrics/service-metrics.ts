@@ -31,7 +31,9 @@ export class ServiceMetrics {
     const { store } = sources;
 
     new Gauge({
-      name: 'chainrule_jobs', help: 'Jobs in the database per status, all tenants.', labelNames: ['status'],
+      name: 'chainrule_jobs',
+      help: 'Jobs in the database per status, all tenants.',
+      labelNames: ['status'],
       registers,
       async collect() {
         const counts = await store.jobs.countByStatus();
@@ -39,7 +41,9 @@ export class ServiceMetrics {
       },
     });
     new Gauge({
-      name: 'chainrule_queue_depth', help: 'Jobs waiting to be claimed.', registers,
+      name: 'chainrule_queue_depth',
+      help: 'Jobs waiting to be claimed.',
+      registers,
       async collect() {
         this.set(await store.jobs.countWaiting());
       },
@@ -47,7 +51,9 @@ export class ServiceMetrics {
     if (sources.workers) {
       const { workers } = sources;
       new Gauge({
-        name: 'chainrule_workers', help: 'Training threads of this process, busy or idle.', labelNames: ['state'],
+        name: 'chainrule_workers',
+        help: 'Training threads of this process, busy or idle.',
+        labelNames: ['state'],
         registers,
         collect() {
           const busy = workers.busy();
@@ -59,7 +65,9 @@ export class ServiceMetrics {
     if (sources.eventStreams) {
       const count = sources.eventStreams;
       new Gauge({
-        name: 'chainrule_event_streams', help: 'Open job event streams (GET /v1/jobs/{id}/events).', registers,
+        name: 'chainrule_event_streams',
+        help: 'Open job event streams (GET /v1/jobs/{id}/events).',
+        registers,
         collect() {
           this.set(count());
         },
@@ -121,6 +129,7 @@ export class ServiceMetrics {
   private readonly onStatus = (job: JobRecord): void => {
     if (!isTerminal(job.status) || !job.startedAt || !job.finishedAt) return;
     const seconds = (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000;
-    if (Number.isFinite(seconds) && seconds >= 0) this.jobDuration.observe({ status: job.status }, seconds);
+    if (Number.isFinite(seconds) && seconds >= 0)
+      this.jobDuration.observe({ status: job.status }, seconds);
   };
 }

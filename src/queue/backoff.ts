@@ -17,8 +17,10 @@ export function sleep(ms: number): Promise<void> {
  * Runs `write` until it succeeds, pausing longer after each failure; null once `giveUp()` says
  * so after a failure. Only for writes that are safe to repeat (fenced by the attempt number).
  */
-export async function retryUntilWritten<T>(write: () => Promise<T>,
-  options: { giveUp(): boolean; onError(error: Error): void }): Promise<T | null> {
+export async function retryUntilWritten<T>(
+  write: () => Promise<T>,
+  options: { giveUp(): boolean; onError(error: Error): void },
+): Promise<T | null> {
   for (const delay of backoffDelays()) {
     try {
       return await write();

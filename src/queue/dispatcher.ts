@@ -4,7 +4,12 @@ import { toError } from '../errors.js';
 import type { HistoryItem, StoredCheckpoint } from '../storage/records.js';
 import type { ClaimedJob, Store, StoreNotification } from '../storage/store.js';
 import {
-  CONTROL, CONTROL_BYTES, TrainOutcomeSchema, WorkerMessageSchema, controlViews, type TrainOutcome,
+  CONTROL,
+  CONTROL_BYTES,
+  TrainOutcomeSchema,
+  WorkerMessageSchema,
+  controlViews,
+  type TrainOutcome,
   type TrainTask,
 } from '../../workers/protocol.js';
 import { retryUntilWritten } from './backoff.js';
@@ -13,7 +18,11 @@ import type { JobEvents } from './job-events.js';
 import { toEngineOptions } from './engine-options.js';
 import type { OwnerIdentity } from './owner.js';
 import {
-  MAX_UNSTORED_EPOCHS, REPORTS_PER_MESSAGE, ROWS_PER_TRANSACTION, signal, type RunningJob,
+  MAX_UNSTORED_EPOCHS,
+  REPORTS_PER_MESSAGE,
+  ROWS_PER_TRANSACTION,
+  signal,
+  type RunningJob,
 } from './running-job.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -60,7 +69,9 @@ export class Dispatcher {
     this.pollMs = options.pollMs ?? 1000;
     this.flushMs = options.flushMs ?? 200;
     this.now = options.now ?? Date.now;
-    this.history = new HistoryWriter(options.store, options.events, (running) => this.loseLease(running));
+    this.history = new HistoryWriter(options.store, options.events, (running) =>
+      this.loseLease(running),
+    );
   }
 
   get runningCount(): number {
@@ -75,7 +86,9 @@ export class Dispatcher {
     const heartbeatMs = Math.min(this.options.leaseMs / 3, 1000);
     this.timers.push(setInterval(() => this.wake(), this.pollMs).unref());
     this.timers.push(setInterval(() => void this.heartbeat(), heartbeatMs).unref());
-    this.unsubscribe = this.options.store.notifications.subscribe((notification) => this.notified(notification));
+    this.unsubscribe = this.options.store.notifications.subscribe((notification) =>
+      this.notified(notification),
+    );
     this.wake();
   }
 
@@ -134,7 +147,9 @@ export class Dispatcher {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       settled.then(() => false),
-      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), timeoutMs); }),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+      }),
     ]);
     clearTimeout(timer);
 
@@ -142,10 +157,17 @@ export class Dispatcher {
       for (const running of this.running.values()) {
         running.lost = true;
         running.logger.warn('job did not suspend in time; requeued from its newest checkpoint');
-        await this.options.store.jobs.release(running.job.id, running.attempt, {
-          countFailure: false, maxAttempts: this.options.maxAttempts, checkpoint: null,
-          failure: { code: 'WORKER_CRASHED', message: 'shutdown' }, finishedAt: new Date().toISOString(),
-        }).catch((error) => running.logger.error({ err: error }, 'could not requeue job at shutdown'));
+        await this.options.store.jobs
+          .release(running.job.id, running.attempt, {
+            countFailure: false,
+            maxAttempts: this.options.maxAttempts,
+            checkpoint: null,
+            failure: { code: 'WORKER_CRASHED', message: 'shutdown' },
+            finishedAt: new Date().toISOString(),
+          })
+          .catch((error) =>
+            running.logger.error({ err: error }, 'could not requeue job at shutdown'),
+          );
       }
     }
   }
@@ -155,10 +177,16 @@ export class Dispatcher {
     while (!this.stopping && this.running.size < pool.size) {
       let claimed: ClaimedJob | null;
       try {
-        claimed = await store.jobs.claimNext({ owner: owner.id, now: this.now(), leaseMs, maxAttempts,
-          startedAt: new Date().toISOString() });
+        claimed = await store.jobs.claimNext({
+          owner: owner.id,
+          now: this.now(),
+          leaseMs,
+          maxAttempts,
+          startedAt: new Date().toISOString(),
+        });
       } catch (error) {
-        if (!this.claimFailing) this.options.logger.error({ err: toError(error) }, 'could not claim a job');
+        if (!this.claimFailing)
+          this.options.logger.error({ err: toError(error) }, 'could not claim a job');
         this.claimFailing = true;
         return;
       }
@@ -178,16 +206,35 @@ export class Dispatcher {
     const resumeEpoch = claimed.checkpoint?.epoch ?? 0;
     views.stored!.fill(BigInt(resumeEpoch));
     const running: RunningJob = {
-      job, attempt, logger, control: views.signal, storedEpoch: views.stored!, startedAt: this.now(),
-      pending: [], pendingCheckpoint: null, announcedEpoch: job.epoch, lastEpoch: resumeEpoch,
-      lastCost: job.cost, lastValidationCost: job.validationCost, bestEpoch: job.bestEpoch,
-      writtenBestEpoch: job.bestEpoch, flushTimer: null, writes: Promise.resolve(), draining: false,
-      progressRetryMs: 0, lost: false, suspending: false, protocolError: null,
+      job,
+      attempt,
+      logger,
+      control: views.signal,
+      storedEpoch: views.stored!,
+      startedAt: this.now(),
+      pending: [],
+      pendingCheckpoint: null,
+      announcedEpoch: job.epoch,
+      lastEpoch: resumeEpoch,
+      lastCost: job.cost,
+      lastValidationCost: job.validationCost,
+      bestEpoch: job.bestEpoch,
+      writtenBestEpoch: job.bestEpoch,
+      flushTimer: null,
+      writes: Promise.resolve(),
+      draining: false,
+      progressRetryMs: 0,
+      lost: false,
+      suspending: false,
+      protocolError: null,
     };
     if (job.cancelRequested) signal(running, CONTROL.CANCEL);
     this.running.set(job.id, running);
     this.options.events.emit('status', job);
-    logger.info({ epochs: job.epochs, resumeFromEpoch: claimed.checkpoint?.epoch ?? 0 }, 'job started');
+    logger.info(
+      { epochs: job.epochs, resumeFromEpoch: claimed.checkpoint?.epoch ?? 0 },
+      'job started',
+    );
 
     const channel = new MessageChannel();
     const ended = new Promise<void>((resolve) => {
@@ -201,7 +248,13 @@ export class Dispatcher {
           return;
         }
         if (parsed.data.type === 'end') resolve();
-        else this.receiveProgress(running, parsed.data.reports, parsed.data.bestEpoch, parsed.data.checkpoint);
+        else
+          this.receiveProgress(
+            running,
+            parsed.data.reports,
+            parsed.data.bestEpoch,
+            parsed.data.checkpoint,
+          );
       });
       channel.port1.on('close', () => resolve());
     });
@@ -222,9 +275,14 @@ export class Dispatcher {
       maxReportsPerMessage: REPORTS_PER_MESSAGE,
       maxUnstoredEpochs: MAX_UNSTORED_EPOCHS,
     };
-    const transfer = [dataset.inputs.buffer as ArrayBuffer, dataset.targets.buffer as ArrayBuffer, channel.port2];
+    const transfer = [
+      dataset.inputs.buffer as ArrayBuffer,
+      dataset.targets.buffer as ArrayBuffer,
+      channel.port2,
+    ];
 
-    const done = this.options.pool.run(task, transfer)
+    const done = this.options.pool
+      .run(task, transfer)
       .then(
         async (outcome) => {
           // The worker posts 'end' after its last report, and a port delivers in order: waiting
@@ -247,8 +305,12 @@ export class Dispatcher {
     this.finished.add(done);
   }
 
-  private receiveProgress(running: RunningJob, reports: HistoryItem[], bestEpoch: number | null,
-    checkpoint: StoredCheckpoint | null): void {
+  private receiveProgress(
+    running: RunningJob,
+    reports: HistoryItem[],
+    bestEpoch: number | null,
+    checkpoint: StoredCheckpoint | null,
+  ): void {
     if (reports.length > 0) {
       const last = reports[reports.length - 1];
       running.pending.push(...reports);
@@ -261,7 +323,8 @@ export class Dispatcher {
         this.options.events.emit('epochs', running.job.id, fresh);
       }
       if (running.logger.isLevelEnabled('debug')) {
-        for (const report of reports) running.logger.debug({ epoch: report.epoch, cost: report.cost }, 'epoch');
+        for (const report of reports)
+          running.logger.debug({ epoch: report.epoch, cost: report.cost }, 'epoch');
       }
     }
     running.bestEpoch = bestEpoch;
@@ -270,7 +333,8 @@ export class Dispatcher {
     // A checkpoint, a full transaction's worth, or a worker that may be waiting for the database
     // is written at once; fewer reports wait up to flushMs, so that a slow job costs a few
     // transactions per second, not one per epoch.
-    const workerMayWait = running.lastEpoch - Number(running.storedEpoch[0]) > MAX_UNSTORED_EPOCHS / 2;
+    const workerMayWait =
+      running.lastEpoch - Number(running.storedEpoch[0]) > MAX_UNSTORED_EPOCHS / 2;
     const isFullTransaction = running.pending.length >= ROWS_PER_TRANSACTION;
     if (checkpoint || workerMayWait || isFullTransaction) void this.history.flush(running);
     else running.flushTimer ??= setTimeout(() => void this.history.flush(running), this.flushMs);
@@ -283,7 +347,8 @@ export class Dispatcher {
   private persistEnd<T>(running: RunningJob, write: () => Promise<T>): Promise<T | null> {
     return retryUntilWritten(write, {
       giveUp: () => running.lost,
-      onError: (error) => running.logger.warn({ err: error }, 'could not record the end of the attempt; will retry'),
+      onError: (error) =>
+        running.logger.warn({ err: error }, 'could not record the end of the attempt; will retry'),
     });
   }
 
@@ -297,12 +362,18 @@ export class Dispatcher {
   private async complete(running: RunningJob, raw: unknown): Promise<void> {
     const { store, events, maxAttempts } = this.options;
     if (running.protocolError) {
-      await this.crashed(running, new Error(`worker sent an invalid message: ${running.protocolError}`));
+      await this.crashed(
+        running,
+        new Error(`worker sent an invalid message: ${running.protocolError}`),
+      );
       return;
     }
     const parsed = TrainOutcomeSchema.safeParse(raw);
     if (!parsed.success) {
-      await this.crashed(running, new Error(`worker returned an invalid outcome: ${parsed.error.issues[0]?.message}`));
+      await this.crashed(
+        running,
+        new Error(`worker returned an invalid outcome: ${parsed.error.issues[0]?.message}`),
+      );
       return;
     }
     const outcome: TrainOutcome = parsed.data;
@@ -313,30 +384,56 @@ export class Dispatcher {
     const durationMs = this.now() - running.startedAt;
 
     if (outcome.type === 'failure') {
-      await this.persistEnd(running, () => store.jobs.finish(running.job.id, running.attempt, {
-        status: 'failed', stopReason: null, error: { code: outcome.code, message: outcome.message },
-        model: null, lastEpoch: running.lastEpoch, bestEpoch: running.bestEpoch, finishedAt, history,
-      }));
+      await this.persistEnd(running, () =>
+        store.jobs.finish(running.job.id, running.attempt, {
+          status: 'failed',
+          stopReason: null,
+          error: { code: outcome.code, message: outcome.message },
+          model: null,
+          lastEpoch: running.lastEpoch,
+          bestEpoch: running.bestEpoch,
+          finishedAt,
+          history,
+        }),
+      );
       running.logger.info({ status: 'failed', code: outcome.code, durationMs }, 'job finished');
     } else if (outcome.stopReason === 'suspended') {
-      await this.persistEnd(running, () => store.jobs.release(running.job.id, running.attempt, {
-        countFailure: false, maxAttempts, checkpoint: outcome.checkpoint,
-        failure: { code: 'WORKER_CRASHED', message: 'suspended' }, finishedAt,
-      }));
-      running.logger.info({ epoch: outcome.checkpoint.epoch, durationMs }, 'job suspended and requeued');
+      await this.persistEnd(running, () =>
+        store.jobs.release(running.job.id, running.attempt, {
+          countFailure: false,
+          maxAttempts,
+          checkpoint: outcome.checkpoint,
+          failure: { code: 'WORKER_CRASHED', message: 'suspended' },
+          finishedAt,
+        }),
+      );
+      running.logger.info(
+        { epoch: outcome.checkpoint.epoch, durationMs },
+        'job suspended and requeued',
+      );
     } else {
       const { stopReason } = outcome;
       const status = stopReason === 'cancelled' ? 'cancelled' : 'succeeded';
-      await this.persistEnd(running, () => store.jobs.finish(running.job.id, running.attempt, {
-        status, stopReason, error: null,
-        model: { epoch: outcome.epoch, cost: outcome.cost, layers: outcome.layers },
-        lastEpoch: outcome.checkpoint.epoch, bestEpoch: outcome.bestEpoch, finishedAt, history,
-      }));
-      running.logger.info({ status, stopReason: outcome.stopReason, epoch: outcome.epoch, durationMs },
-        'job finished');
+      await this.persistEnd(running, () =>
+        store.jobs.finish(running.job.id, running.attempt, {
+          status,
+          stopReason,
+          error: null,
+          model: { epoch: outcome.epoch, cost: outcome.cost, layers: outcome.layers },
+          lastEpoch: outcome.checkpoint.epoch,
+          bestEpoch: outcome.bestEpoch,
+          finishedAt,
+          history,
+        }),
+      );
+      running.logger.info(
+        { status, stopReason: outcome.stopReason, epoch: outcome.epoch, durationMs },
+        'job finished',
+      );
     }
     // The last reports were stored with the end, in its transaction.
-    if (history.length > 0) events.emit('recorded', running.job.id, history[history.length - 1].epoch);
+    if (history.length > 0)
+      events.emit('recorded', running.job.id, history[history.length - 1].epoch);
     await this.announceStatus(running.job.id);
   }
 
@@ -344,11 +441,18 @@ export class Dispatcher {
     await this.history.flush(running);
     if (running.lost) return;
     const { store, maxAttempts } = this.options;
-    const status = await this.persistEnd(running, () => store.jobs.release(running.job.id, running.attempt, {
-      countFailure: true, maxAttempts, checkpoint: null,
-      failure: { code: 'WORKER_CRASHED', message: `the training worker crashed: ${error.message}` },
-      finishedAt: new Date().toISOString(),
-    }));
+    const status = await this.persistEnd(running, () =>
+      store.jobs.release(running.job.id, running.attempt, {
+        countFailure: true,
+        maxAttempts,
+        checkpoint: null,
+        failure: {
+          code: 'WORKER_CRASHED',
+          message: `the training worker crashed: ${error.message}`,
+        },
+        finishedAt: new Date().toISOString(),
+      }),
+    );
     running.logger.error({ err: error, status }, 'training worker crashed');
     await this.announceStatus(running.job.id);
   }
@@ -364,10 +468,16 @@ export class Dispatcher {
 
   private async heartbeat(): Promise<void> {
     if (this.running.size === 0) return;
-    const leases = [...this.running.values()].map((running) => ({ id: running.job.id, attempt: running.attempt }));
+    const leases = [...this.running.values()].map((running) => ({
+      id: running.job.id,
+      attempt: running.attempt,
+    }));
     try {
-      const { held, lost } = await this.options.store.jobs.renewLeases(this.options.owner.id, leases,
-        this.now() + this.options.leaseMs);
+      const { held, lost } = await this.options.store.jobs.renewLeases(
+        this.options.owner.id,
+        leases,
+        this.now() + this.options.leaseMs,
+      );
       for (const id of lost) {
         const running = this.running.get(id);
         if (running) this.loseLease(running);
@@ -383,6 +493,10 @@ export class Dispatcher {
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })])
-    .finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

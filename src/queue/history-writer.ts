@@ -15,9 +15,12 @@ export class HistoryWriter {
   /** performance.now() before which no history write starts: see waitForWriteTurn. */
   private nextWriteAt = 0;
 
-  constructor(private readonly store: Store, private readonly events: JobEvents,
+  constructor(
+    private readonly store: Store,
+    private readonly events: JobEvents,
     /** Called when a write is fenced out: another process holds the job now. */
-    private readonly onLeaseLost: (running: RunningJob) => void) {}
+    private readonly onLeaseLost: (running: RunningJob) => void,
+  ) {}
 
   /** Starts storing buffered reports unless a write loop already runs; resolves once all are stored. */
   flush(running: RunningJob): Promise<void> {
@@ -29,7 +32,9 @@ export class HistoryWriter {
     running.draining = true;
     running.writes = running.writes
       .then(() => this.drain(running))
-      .finally(() => { running.draining = false; });
+      .finally(() => {
+        running.draining = false;
+      });
     return running.writes;
   }
 
@@ -51,28 +56,42 @@ export class HistoryWriter {
 
       const items = running.pending.splice(0, ROWS_PER_TRANSACTION);
       const last = items.length > 0 ? items[items.length - 1] : null;
-      const epoch = last?.epoch
-        ?? Math.max(Number(running.storedEpoch[0]), running.pendingCheckpoint?.epoch ?? 0);
+      const epoch =
+        last?.epoch ??
+        Math.max(Number(running.storedEpoch[0]), running.pendingCheckpoint?.epoch ?? 0);
       // A checkpoint is stored with the transaction that reaches its epoch, never before its history.
-      const checkpoint = running.pendingCheckpoint && running.pendingCheckpoint.epoch <= epoch
-        ? running.pendingCheckpoint : null;
+      const checkpoint =
+        running.pendingCheckpoint && running.pendingCheckpoint.epoch <= epoch
+          ? running.pendingCheckpoint
+          : null;
       if (checkpoint) running.pendingCheckpoint = null;
-      const bestEpoch = running.bestEpoch !== null && running.bestEpoch <= epoch
-        ? running.bestEpoch : running.writtenBestEpoch;
+      const bestEpoch =
+        running.bestEpoch !== null && running.bestEpoch <= epoch
+          ? running.bestEpoch
+          : running.writtenBestEpoch;
 
       const writeStartedAt = performance.now();
       let held: boolean;
       try {
         held = await store.jobs.recordProgress(running.job.id, running.attempt, {
-          items, epoch, bestEpoch, checkpoint,
+          items,
+          epoch,
+          bestEpoch,
+          checkpoint,
           cost: last ? last.cost : running.lastCost,
-          validationCost: last ? last.validationCost ?? null : running.lastValidationCost,
+          validationCost: last ? (last.validationCost ?? null) : running.lastValidationCost,
         });
       } catch (error) {
         if (running.progressRetryMs === 0) {
-          running.logger.warn({ err: toError(error), epoch }, 'could not record progress; will retry');
+          running.logger.warn(
+            { err: toError(error), epoch },
+            'could not record progress; will retry',
+          );
         }
-        running.progressRetryMs = Math.min(Math.max(2 * running.progressRetryMs, RETRY_FIRST_MS), RETRY_MAX_MS);
+        running.progressRetryMs = Math.min(
+          Math.max(2 * running.progressRetryMs, RETRY_FIRST_MS),
+          RETRY_MAX_MS,
+        );
         running.pending.unshift(...items);
         running.pendingCheckpoint ??= checkpoint;
         await sleep(running.progressRetryMs);
@@ -112,8 +131,12 @@ export class HistoryWriter {
    * goes back to the queue keeps every report in the history.
    */
   async takeUnstoredReports(running: RunningJob, storeAll: boolean): Promise<HistoryItem[]> {
-    if (storeAll || running.draining || running.pendingCheckpoint
-      || running.pending.length > ROWS_PER_TRANSACTION) {
+    if (
+      storeAll ||
+      running.draining ||
+      running.pendingCheckpoint ||
+      running.pending.length > ROWS_PER_TRANSACTION
+    ) {
       await this.flush(running);
     }
     if (running.flushTimer) clearTimeout(running.flushTimer);

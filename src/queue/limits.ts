@@ -3,21 +3,45 @@ import { countParameters, type NetworkDefinition } from '../engine/index.js';
 import { LimitExceededError } from '../errors.js';
 
 /** Refuses a network larger than the configured limits, naming the limit and the allowed value. */
-export function checkNetworkLimits(definition: NetworkDefinition, limits: Limits, prefix = ''): void {
+export function checkNetworkLimits(
+  definition: NetworkDefinition,
+  limits: Limits,
+  prefix = '',
+): void {
   if (definition.layers.length > limits.layers) {
-    throw new LimitExceededError('layers', limits.layers, definition.layers.length, `${prefix}layers`);
+    throw new LimitExceededError(
+      'layers',
+      limits.layers,
+      definition.layers.length,
+      `${prefix}layers`,
+    );
   }
   definition.layers.forEach((layer, index) => {
     if (layer.units > limits.units) {
-      throw new LimitExceededError('units per layer', limits.units, layer.units, `${prefix}layers[${index}].units`);
+      throw new LimitExceededError(
+        'units per layer',
+        limits.units,
+        layer.units,
+        `${prefix}layers[${index}].units`,
+      );
     }
   });
   if (definition.inputSize > limits.datasetColumns) {
-    throw new LimitExceededError('inputSize', limits.datasetColumns, definition.inputSize, `${prefix}inputSize`);
+    throw new LimitExceededError(
+      'inputSize',
+      limits.datasetColumns,
+      definition.inputSize,
+      `${prefix}inputSize`,
+    );
   }
   const parameters = countParameters(definition);
   if (parameters > limits.parameters) {
-    throw new LimitExceededError('parameters per network', limits.parameters, parameters, prefix.replace(/\.$/, '') || 'layers');
+    throw new LimitExceededError(
+      'parameters per network',
+      limits.parameters,
+      parameters,
+      prefix.replace(/\.$/, '') || 'layers',
+    );
   }
 }
 

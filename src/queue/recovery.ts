@@ -7,25 +7,35 @@ import { isDeadLocalOwner, type OwnerIdentity } from './owner.js';
  * counts as a failure) and resume from their newest checkpoint. Gone means a dead process on
  * this host, or an expired lease; a live process elsewhere keeps its jobs.
  */
-export async function recoverOrphanedJobs(store: Store, owner: OwnerIdentity,
-  options: { now: number; maxAttempts: number; logger: Logger }): Promise<string[]> {
+export async function recoverOrphanedJobs(
+  store: Store,
+  owner: OwnerIdentity,
+  options: { now: number; maxAttempts: number; logger: Logger },
+): Promise<string[]> {
   const recovered: string[] = [];
   for (const lease of await store.jobs.runningLeases()) {
-    const orphaned = lease.leaseOwner === null
-      || isDeadLocalOwner(lease.leaseOwner, owner)
-      || (lease.leaseExpiresAt ?? 0) < options.now;
+    const orphaned =
+      lease.leaseOwner === null ||
+      isDeadLocalOwner(lease.leaseOwner, owner) ||
+      (lease.leaseExpiresAt ?? 0) < options.now;
     if (!orphaned) continue;
 
     const status = await store.jobs.release(lease.id, lease.attempts, {
       countFailure: true,
       maxAttempts: options.maxAttempts,
       checkpoint: null,
-      failure: { code: 'WORKER_CRASHED', message: 'the process training the job stopped too many times' },
+      failure: {
+        code: 'WORKER_CRASHED',
+        message: 'the process training the job stopped too many times',
+      },
       finishedAt: new Date().toISOString(),
     });
     if (status) {
       recovered.push(lease.id);
-      options.logger.warn({ jobId: lease.id, attempt: lease.attempts, status }, 'recovered a job from a stopped process');
+      options.logger.warn(
+        { jobId: lease.id, attempt: lease.attempts, status },
+        'recovered a job from a stopped process',
+      );
     }
   }
   return recovered;

@@ -21,8 +21,11 @@ export class RemoteJobEvents {
   private queue: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
 
-  constructor(private readonly store: Store, private readonly events: JobEvents,
-    private readonly logger: Logger) {}
+  constructor(
+    private readonly store: Store,
+    private readonly events: JobEvents,
+    private readonly logger: Logger,
+  ) {}
 
   start(): void {
     const { notifications } = this.store;
@@ -33,7 +36,12 @@ export class RemoteJobEvents {
       if (notification.type === 'runnable' || notification.type === 'cancel') return;
       this.queue = this.queue
         .then(() => this.handle(notification))
-        .catch((error) => this.logger.warn({ err: toError(error) }, 'could not relay a job event from another replica'));
+        .catch((error) =>
+          this.logger.warn(
+            { err: toError(error) },
+            'could not relay a job event from another replica',
+          ),
+        );
     });
   }
 
@@ -63,8 +71,9 @@ export class RemoteJobEvents {
     }
     const after = this.emittedThrough.get(jobId) ?? fromEpoch - 1;
     if (toEpoch <= after) return;
-    const items = (await this.store.jobs.history(jobId, after, toEpoch - after))
-      .filter((item) => item.epoch <= toEpoch);
+    const items = (await this.store.jobs.history(jobId, after, toEpoch - after)).filter(
+      (item) => item.epoch <= toEpoch,
+    );
     if (items.length === 0) return;
     const last = items[items.length - 1].epoch;
     this.emittedThrough.set(jobId, last);
@@ -78,7 +87,8 @@ export class RemoteJobEvents {
     const job = await this.store.jobs.getById(jobId);
     if (!job) return;
     const followed = this.emittedThrough.get(jobId);
-    if (followed !== undefined && job.epoch > followed) await this.relayEpochs(jobId, followed + 1, job.epoch);
+    if (followed !== undefined && job.epoch > followed)
+      await this.relayEpochs(jobId, followed + 1, job.epoch);
     if (isTerminal(job.status)) this.emittedThrough.delete(jobId);
     this.events.emit('status', job);
   }

@@ -21,11 +21,20 @@ type Transferable = ArrayBuffer | import('node:worker_threads').MessagePort;
  */
 export function defaultWorkerFile(): { filename: string; execArgv: string[] } {
   const fromSource = import.meta.url.endsWith('.ts');
-  const filename = fileURLToPath(new URL(`../../workers/train-job.${fromSource ? 'ts' : 'js'}`, import.meta.url));
-  return { filename, execArgv: fromSource ? [...process.execArgv, '--import', 'tsx'] : [...process.execArgv] };
+  const filename = fileURLToPath(
+    new URL(`../../workers/train-job.${fromSource ? 'ts' : 'js'}`, import.meta.url),
+  );
+  return {
+    filename,
+    execArgv: fromSource ? [...process.execArgv, '--import', 'tsx'] : [...process.execArgv],
+  };
 }
 
-export function createWorkerPool(size: number, worker = defaultWorkerFile(), heapMb = 2048): WorkerPool {
+export function createWorkerPool(
+  size: number,
+  worker = defaultWorkerFile(),
+  heapMb = 2048,
+): WorkerPool {
   const pool = new Piscina({
     filename: worker.filename,
     execArgv: worker.execArgv,

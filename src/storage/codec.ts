@@ -4,7 +4,8 @@ import type { LayerParameters } from '../engine/index.js';
 
 // Blobs are little-endian float64. Every platform Node ships for is little-endian; refusing to
 // start elsewhere beats silently storing byte-swapped numbers.
-if (endianness() !== 'LE') throw new Error('Chainrule stores little-endian float64 and needs a little-endian CPU');
+if (endianness() !== 'LE')
+  throw new Error('Chainrule stores little-endian float64 and needs a little-endian CPU');
 
 /** The array's bytes as a Buffer view (no copy). */
 export function float64ToBuffer(values: Float64Array): Buffer {
@@ -19,8 +20,13 @@ export function bufferToFloat64(bytes: Uint8Array): Float64Array {
 }
 
 /** SHA-256 over the dataset's shape and values: equal data gives an equal digest. */
-export function datasetDigest(rows: number, inputSize: number, targetSize: number,
-  inputs: Float64Array, targets: Float64Array): string {
+export function datasetDigest(
+  rows: number,
+  inputSize: number,
+  targetSize: number,
+  inputs: Float64Array,
+  targets: Float64Array,
+): string {
   return createHash('sha256')
     .update(`chainrule-dataset:${rows}:${inputSize}:${targetSize}:`)
     .update(float64ToBuffer(inputs))

@@ -24,7 +24,9 @@ export function loadMigrations(backend: 'sqlite' | 'postgres'): Migration[] {
     }));
   migrations.forEach((migration, index) => {
     if (migration.version !== index + 1) {
-      throw new Error(`migration ${migration.name} is out of sequence: expected number ${index + 1}`);
+      throw new Error(
+        `migration ${migration.name} is out of sequence: expected number ${index + 1}`,
+      );
     }
   });
   return migrations;

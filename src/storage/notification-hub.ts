@@ -25,8 +25,9 @@ export class NotificationHub implements StoreNotifications {
       try {
         listener(notification);
       } catch (error) {
-        process.emitWarning(error instanceof Error ? error : new Error(String(error)),
-          { code: 'CHAINRULE_NOTIFICATION_LISTENER' });
+        process.emitWarning(error instanceof Error ? error : new Error(String(error)), {
+          code: 'CHAINRULE_NOTIFICATION_LISTENER',
+        });
       }
     }
   }

@@ -1,5 +1,8 @@
 import type {
-  EpochReport, LayerParameters, NetworkDefinition, ResolvedTrainingOptions,
+  EpochReport,
+  LayerParameters,
+  NetworkDefinition,
+  ResolvedTrainingOptions,
 } from '../engine/index.js';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -93,7 +96,12 @@ export interface StoredCheckpoint {
 
 /** How an attempt ended, as recorded by whatever ended it or took it away. */
 export const ATTEMPT_OUTCOMES = [
-  'succeeded', 'failed', 'cancelled', 'suspended', 'crashed', 'lease_expired',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'suspended',
+  'crashed',
+  'lease_expired',
 ] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 

@@ -1,7 +1,19 @@
 import type { LayerParameters } from '../engine/index.js';
 import type {
-  DatasetRecord, DatasetValues, HistoryItem, JobAttempt, JobError, JobRecord, JobStatus,
-  NetworkRecord, NewDataset, Page, StopReason, StoredCheckpoint, StoredModel, StoredTraining,
+  DatasetRecord,
+  DatasetValues,
+  HistoryItem,
+  JobAttempt,
+  JobError,
+  JobRecord,
+  JobStatus,
+  NetworkRecord,
+  NewDataset,
+  Page,
+  StopReason,
+  StoredCheckpoint,
+  StoredModel,
+  StoredTraining,
 } from './records.js';
 import type { NetworkDefinition } from '../engine/index.js';
 
@@ -36,10 +48,20 @@ export type StoreNotification =
   /** Cancellation was requested for a running job: whoever runs it should stop it now. */
   | { readonly type: 'cancel'; readonly jobId: string; readonly origin: string }
   /** The history rows `fromEpoch..toEpoch` of a running job were committed. */
-  | { readonly type: 'epochs'; readonly jobId: string; readonly fromEpoch: number; readonly toEpoch: number;
-      readonly origin: string }
+  | {
+      readonly type: 'epochs';
+      readonly jobId: string;
+      readonly fromEpoch: number;
+      readonly toEpoch: number;
+      readonly origin: string;
+    }
   /** A job's status changed: claimed, requeued, finished or cancelled. */
-  | { readonly type: 'status'; readonly jobId: string; readonly status: JobStatus; readonly origin: string }
+  | {
+      readonly type: 'status';
+      readonly jobId: string;
+      readonly status: JobStatus;
+      readonly origin: string;
+    }
   /**
    * The connection that receives notifications was re-established: anything published while it
    * was down is lost, so listeners re-read what they follow. Published locally, never sent.
@@ -96,7 +118,10 @@ export interface DatasetStore {
 }
 
 export interface NetworkStore {
-  create(network: NetworkRecord, idempotency?: IdempotentWrite<NetworkRecord>): Promise<NetworkRecord>;
+  create(
+    network: NetworkRecord,
+    idempotency?: IdempotentWrite<NetworkRecord>,
+  ): Promise<NetworkRecord>;
   get(tenant: string, id: string): Promise<NetworkRecord | null>;
   list(tenant: string, options: ListOptions): Promise<Page<NetworkRecord>>;
 }
@@ -122,7 +147,11 @@ export interface NewJob {
 /** A job handed to a dispatcher, with everything a worker needs to train it. */
 export interface ClaimedJob {
   readonly job: JobRecord;
-  readonly dataset: DatasetValues & { readonly rows: number; readonly inputSize: number; readonly targetSize: number };
+  readonly dataset: DatasetValues & {
+    readonly rows: number;
+    readonly inputSize: number;
+    readonly targetSize: number;
+  };
   readonly checkpoint: StoredCheckpoint | null;
   readonly initialModel: LayerParameters[] | null;
 }
@@ -196,8 +225,11 @@ export interface JobStore {
    */
   claimNext(options: ClaimOptions): Promise<ClaimedJob | null>;
   /** Extends the leases `owner` still holds; reports which it lost and which must cancel. */
-  renewLeases(owner: string, leases: readonly { id: string; attempt: number }[],
-    expiresAt: number): Promise<{ held: LeaseInfo[]; lost: string[] }>;
+  renewLeases(
+    owner: string,
+    leases: readonly { id: string; attempt: number }[],
+    expiresAt: number,
+  ): Promise<{ held: LeaseInfo[]; lost: string[] }>;
   recordProgress(id: string, attempt: number, progress: ProgressWrite): Promise<boolean>;
   finish(id: string, attempt: number, outcome: JobOutcome): Promise<boolean>;
   /**
@@ -205,8 +237,17 @@ export interface JobStore {
    * `countFailure`), keeping its newest checkpoint; fails it with `failure` instead once
    * failures reach maxAttempts. Returns the resulting status, or null if fenced out.
    */
-  release(id: string, attempt: number, options: { countFailure: boolean; maxAttempts: number;
-    checkpoint: StoredCheckpoint | null; failure: JobError; finishedAt: string }): Promise<JobStatus | null>;
+  release(
+    id: string,
+    attempt: number,
+    options: {
+      countFailure: boolean;
+      maxAttempts: number;
+      checkpoint: StoredCheckpoint | null;
+      failure: JobError;
+      finishedAt: string;
+    },
+  ): Promise<JobStatus | null>;
   /** Queued: cancelled at once. Running: flagged for the runner. Terminal: unchanged. */
   requestCancel(tenant: string, id: string, finishedAt: string): Promise<JobRecord | null>;
   runningLeases(): Promise<LeaseInfo[]>;

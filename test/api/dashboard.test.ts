@@ -7,8 +7,12 @@ import { createTestApp, type TestApp } from '../support/app.js';
 // The dashboard bundle is built before the suite runs (test/support/global-setup.ts).
 
 let t: TestApp;
-beforeEach(async () => { t = await createTestApp(); });
-afterEach(async () => { await t.close(); });
+beforeEach(async () => {
+  t = await createTestApp();
+});
+afterEach(async () => {
+  await t.close();
+});
 
 describe('GET / (the dashboard)', () => {
   it('serves the page, which names its bundled script and styles', async () => {
@@ -49,7 +53,9 @@ describe('GET / (the dashboard)', () => {
     await app.close();
 
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE',
-      detail: 'the dashboard is not built: run `npm run build:dashboard`' });
+    expect(response.json()).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      detail: 'the dashboard is not built: run `npm run build:dashboard`',
+    });
   });
 });

@@ -2,8 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, XOR, XOR_NETWORK, type TestApp } from '../support/app.js';
 
 let t: TestApp;
-beforeEach(async () => { t = await createTestApp(); });
-afterEach(async () => { await t.close(); });
+beforeEach(async () => {
+  t = await createTestApp();
+});
+afterEach(async () => {
+  await t.close();
+});
 
 const JOB = { network: XOR_NETWORK, dataset: XOR, training: { epochs: 10, seed: 1 } };
 
@@ -35,7 +39,11 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
 
   it('treats the same body with its keys in another order as the same request', async () => {
     const first = await post('/v1/jobs', 'k', JOB);
-    const reordered = await post('/v1/jobs', 'k', { training: JOB.training, dataset: JOB.dataset, network: JOB.network });
+    const reordered = await post('/v1/jobs', 'k', {
+      training: JOB.training,
+      dataset: JOB.dataset,
+      network: JOB.network,
+    });
 
     expect(reordered.statusCode).toBe(202);
     expect(reordered.json().id).toBe(first.json().id);
@@ -62,7 +70,10 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
   });
 
   it('stores nothing for a refused request, so the key can be used once the request is fixed', async () => {
-    const refused = await post('/v1/jobs', 'retry-me', { ...JOB, network: { ...XOR_NETWORK, inputSize: 3 } });
+    const refused = await post('/v1/jobs', 'retry-me', {
+      ...JOB,
+      network: { ...XOR_NETWORK, inputSize: 3 },
+    });
     const fixed = await post('/v1/jobs', 'retry-me', JOB);
 
     expect(refused.statusCode).toBe(422);
@@ -114,12 +125,24 @@ describe('Idempotency-Key on POST /v1/datasets', () => {
 
   it('replays a CSV upload, and tells apart the same CSV with other target columns', async () => {
     const csv = 'a,b,c\n1,2,3\n4,5,6\n';
-    const first = await t.app.inject({ method: 'POST', url: '/v1/datasets?targets=c',
-      headers: { 'idempotency-key': 'csv', 'content-type': 'text/csv' }, payload: csv });
-    const repeat = await t.app.inject({ method: 'POST', url: '/v1/datasets?targets=c',
-      headers: { 'idempotency-key': 'csv', 'content-type': 'text/csv' }, payload: csv });
-    const otherTargets = await t.app.inject({ method: 'POST', url: '/v1/datasets?targets=b,c',
-      headers: { 'idempotency-key': 'csv', 'content-type': 'text/csv' }, payload: csv });
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets?targets=c',
+      headers: { 'idempotency-key': 'csv', 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    const repeat = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets?targets=c',
+      headers: { 'idempotency-key': 'csv', 'content-type': 'text/csv' },
+      payload: csv,
+    });
+    const otherTargets = await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets?targets=b,c',
+      headers: { 'idempotency-key': 'csv', 'content-type': 'text/csv' },
+      payload: csv,
+    });
 
     expect(repeat.json().id).toBe(first.json().id);
     expect(otherTargets.statusCode).toBe(409);

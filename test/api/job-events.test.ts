@@ -13,8 +13,12 @@ import { SseClient } from '../support/sse-client.js';
 const range = (n: number) => Array.from({ length: n }, (_value, index) => index + 1);
 
 let live: LiveService;
-beforeAll(async () => { live = await startLiveService({ WORKERS: '1' }); });
-afterAll(async () => { await live.stop(); });
+beforeAll(async () => {
+  live = await startLiveService({ WORKERS: '1' });
+});
+afterAll(async () => {
+  await live.stop();
+});
 
 async function submit(epochs: number): Promise<string> {
   const job = await live.call<{ id: string }>('POST', '/v1/jobs', slowXorJob(epochs));
@@ -43,11 +47,18 @@ describe('GET /v1/jobs/{id}/events (real server, real workers)', () => {
     expect(kinds[0]).toBe('status');
     expect(parsed(client, 'status')[0]).toMatchObject({ id, status: 'running' });
     expect(kinds.slice(-2)).toEqual(['status', 'end']);
-    expect(parsed(client, 'status').at(-1)).toMatchObject({ id, status: 'cancelled', stopReason: 'cancelled' });
+    expect(parsed(client, 'status').at(-1)).toMatchObject({
+      id,
+      status: 'cancelled',
+      stopReason: 'cancelled',
+    });
     expect(parsed(client, 'end')).toEqual([{ status: 'cancelled', epoch: final.progress.epoch }]);
     const first = parsed(client, 'epoch')[0];
-    expect(first).toMatchObject({ epoch: 1, cost: expect.any(Number), gradientNorms: [expect.any(Number),
-      expect.any(Number), expect.any(Number)] });
+    expect(first).toMatchObject({
+      epoch: 1,
+      cost: expect.any(Number),
+      gradientNorms: [expect.any(Number), expect.any(Number), expect.any(Number)],
+    });
   });
 
   it('resumes a client that reconnects with Last-Event-ID after its last epoch, without a gap or a repeat', async () => {
@@ -59,8 +70,9 @@ describe('GET /v1/jobs/{id}/events (real server, real workers)', () => {
     const lastSeen = first.epochs().at(-1)!;
 
     // EventSource reconnects to its first URL (?after=0 here) and adds the header: it wins.
-    const second = await SseClient.open(`${live.url}/v1/jobs/${id}/events?after=0`,
-      { 'last-event-id': String(lastSeen) });
+    const second = await SseClient.open(`${live.url}/v1/jobs/${id}/events?after=0`, {
+      'last-event-id': String(lastSeen),
+    });
     await second.waitFor((c) => c.epochs().length >= 50);
     await live.call('POST', `/v1/jobs/${id}/cancel`);
     await second.ended;
@@ -81,7 +93,11 @@ describe('GET /v1/jobs/{id}/events (real server, real workers)', () => {
     await live.call('POST', `/v1/jobs/${blocker}/cancel`);
     await client.ended;
 
-    expect(parsed(client, 'status').map((job) => job.status)).toEqual(['queued', 'running', 'succeeded']);
+    expect(parsed(client, 'status').map((job) => job.status)).toEqual([
+      'queued',
+      'running',
+      'succeeded',
+    ]);
     expect(client.epochs()).toEqual(range(40));
     expect(parsed(client, 'end')).toEqual([{ status: 'succeeded', epoch: 40 }]);
   });
@@ -94,8 +110,15 @@ describe('GET /v1/jobs/{id}/events (real server, real workers)', () => {
     await client.ended;
 
     expect(client.epochs()).toEqual([26, 27, 28, 29, 30]);
-    expect(client.events.map((event) => event.event))
-      .toEqual(['epoch', 'epoch', 'epoch', 'epoch', 'epoch', 'status', 'end']);
+    expect(client.events.map((event) => event.event)).toEqual([
+      'epoch',
+      'epoch',
+      'epoch',
+      'epoch',
+      'epoch',
+      'status',
+      'end',
+    ]);
   });
 
   it('ends open streams when the server stops, so that stopping does not wait for them', async () => {
@@ -119,10 +142,13 @@ describe('GET /v1/jobs/{id}/events (the server process)', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'chainrule-sigterm-'));
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: root, env: { ...process.env, PORT: '0', DATA_DIR: dataDir, WORKERS: '1', LOG_LEVEL: 'info' },
+      cwd: root,
+      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, WORKERS: '1', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
     try {
       let url = '';
       for await (const line of createInterface({ input: child.stdout! })) {
@@ -133,9 +159,12 @@ describe('GET /v1/jobs/{id}/events (the server process)', () => {
         }
       }
       child.stdout!.resume();
-      const submitted = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(slowXorJob(1_000_000)) });
-      const { id } = await submitted.json() as { id: string };
+      const submitted = await fetch(`${url}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(slowXorJob(1_000_000)),
+      });
+      const { id } = (await submitted.json()) as { id: string };
       const client = await SseClient.open(`${url}/v1/jobs/${id}/events`);
       await client.waitFor((c) => c.epochs().length >= 5);
 
@@ -154,7 +183,10 @@ describe('GET /v1/jobs/{id}/events (the server process)', () => {
 describe('GET /v1/jobs/{id}/events (validation)', () => {
   it('answers 404 problem+json for a job that does not exist', async () => {
     const t = await createTestApp();
-    const response = await t.app.inject({ method: 'GET', url: '/v1/jobs/job_doesnotexist0000000/events' });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/v1/jobs/job_doesnotexist0000000/events',
+    });
     await t.close();
 
     expect(response.statusCode).toBe(404);
@@ -164,21 +196,32 @@ describe('GET /v1/jobs/{id}/events (validation)', () => {
 
   it('refuses a Last-Event-ID that is not an epoch number, naming the header', async () => {
     const t = await createTestApp();
-    const response = await t.app.inject({ method: 'GET', url: '/v1/jobs/job_doesnotexist0000000/events',
-      headers: { 'last-event-id': 'abc' } });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/v1/jobs/job_doesnotexist0000000/events',
+      headers: { 'last-event-id': 'abc' },
+    });
     await t.close();
 
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED',
-      errors: [{ path: 'last-event-id', message: expect.stringContaining('epoch number') }] });
+    expect(response.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'last-event-id', message: expect.stringContaining('epoch number') }],
+    });
   });
 
   it('refuses a negative ?after= with 400', async () => {
     const t = await createTestApp();
-    const response = await t.app.inject({ method: 'GET', url: '/v1/jobs/job_doesnotexist0000000/events?after=-1' });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/v1/jobs/job_doesnotexist0000000/events?after=-1',
+    });
     await t.close();
 
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'after' }] });
+    expect(response.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'after' }],
+    });
   });
 });

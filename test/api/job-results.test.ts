@@ -3,12 +3,23 @@ import { createTestApp, XOR, XOR_NETWORK, type TestApp } from '../support/app.js
 import { finishNextJob, startNextJob } from '../support/run-by-hand.js';
 
 let t: TestApp;
-beforeEach(async () => { t = await createTestApp(); });
-afterEach(async () => { await t.close(); });
+beforeEach(async () => {
+  t = await createTestApp();
+});
+afterEach(async () => {
+  await t.close();
+});
 
 async function submitXor(epochs: number): Promise<string> {
-  const response = await t.app.inject({ method: 'POST', url: '/v1/jobs',
-    payload: { network: XOR_NETWORK, dataset: XOR, training: { epochs, optimizer: { type: 'sgd', learningRate: 1 }, seed: 3 } } });
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    payload: {
+      network: XOR_NETWORK,
+      dataset: XOR,
+      training: { epochs, optimizer: { type: 'sgd', learningRate: 1 }, seed: 3 },
+    },
+  });
   return response.json().id;
 }
 
@@ -59,7 +70,7 @@ describe('GET /v1/jobs/{id}/history', () => {
     expect([epochs(third), third.nextAfter]).toEqual([[5], null]);
   });
 
-  it('keeps nextAfter when a finished job\'s page is exactly full, and ends with an empty page', async () => {
+  it("keeps nextAfter when a finished job's page is exactly full, and ends with an empty page", async () => {
     const id = await submitXor(4);
     await finishNextJob(t.store);
 
@@ -92,7 +103,10 @@ describe('GET /v1/jobs/{id}/history', () => {
   });
 
   it('answers 404 for an unknown job', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/v1/jobs/job_00000000000000000000/history' });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/v1/jobs/job_00000000000000000000/history',
+    });
 
     expect(response.statusCode).toBe(404);
   });
@@ -110,7 +124,10 @@ describe('GET /v1/jobs/{id}/model', () => {
     const latest = await getModel(id, '?checkpoint=latest');
 
     expect(plain.statusCode).toBe(409);
-    expect(plain.json()).toMatchObject({ code: 'JOB_NOT_FINISHED', detail: expect.stringContaining('checkpoint=latest') });
+    expect(plain.json()).toMatchObject({
+      code: 'JOB_NOT_FINISHED',
+      detail: expect.stringContaining('checkpoint=latest'),
+    });
     expect(latest.statusCode).toBe(409);
     expect(latest.json().code).toBe('JOB_NOT_FINISHED');
   });
@@ -127,9 +144,17 @@ describe('GET /v1/jobs/{id}/model', () => {
     expect(latest.statusCode).toBe(200);
     const model = latest.json();
     expect(model).toMatchObject({ epoch: 6, cost: run.reports[5].cost, network: { inputSize: 2 } });
-    expect(model.layers.map((layer: { W: number[][] }) => [layer.W.length, layer.W[0].length])).toEqual([[2, 10], [10, 1]]);
+    expect(
+      model.layers.map((layer: { W: number[][] }) => [layer.W.length, layer.W[0].length]),
+    ).toEqual([
+      [2, 10],
+      [10, 1],
+    ]);
     expect(model.layers.map((layer: { b: number[] }) => layer.b.length)).toEqual([10, 1]);
-    expect(model.layers.map((layer: { activation: string }) => layer.activation)).toEqual(['sigmoid', 'sigmoid']);
+    expect(model.layers.map((layer: { activation: string }) => layer.activation)).toEqual([
+      'sigmoid',
+      'sigmoid',
+    ]);
   });
 
   it('returns W as [inputs][units], b and the activation of every layer of a finished job', async () => {
@@ -140,13 +165,18 @@ describe('GET /v1/jobs/{id}/model', () => {
 
     expect(response.statusCode).toBe(200);
     const model = response.json();
-    expect(model).toMatchObject({ epoch: 5, cost: run.reports[4].cost,
-      network: { ...XOR_NETWORK, parameterCount: 41 } });
+    expect(model).toMatchObject({
+      epoch: 5,
+      cost: run.reports[4].cost,
+      network: { ...XOR_NETWORK, parameterCount: 41 },
+    });
     expect(model.layers[0].W).toHaveLength(2);
     expect(model.layers[0].W[0]).toHaveLength(10);
     expect(model.layers[1].W).toHaveLength(10);
     expect(model.layers[1].b).toHaveLength(1);
-    expect(model.layers.flatMap((layer: { W: number[][] }) => layer.W.flat()).every(Number.isFinite)).toBe(true);
+    expect(
+      model.layers.flatMap((layer: { W: number[][] }) => layer.W.flat()).every(Number.isFinite),
+    ).toBe(true);
   });
 
   it('returns the final model, not a checkpoint, for a finished job asked with ?checkpoint=latest', async () => {

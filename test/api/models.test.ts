@@ -1,7 +1,11 @@
 import { instance as vizInstance } from '@viz-js/viz';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  countParameters, createPredictor, matrixFromRows, matrixToRows, type NetworkDefinition,
+  countParameters,
+  createPredictor,
+  matrixFromRows,
+  matrixToRows,
+  type NetworkDefinition,
 } from '../../src/engine/index.js';
 import { INFERENCE_LIMITS } from '../../src/api/inference-limits.js';
 import { GraphSchema } from '../../src/api/schemas/models.js';
@@ -9,14 +13,27 @@ import { createTestApp, type TestApp } from '../support/app.js';
 import { failedJob, jobWithModel, runningJob, submitJob, weightsFor } from '../support/jobs.js';
 
 const XOR_NET: NetworkDefinition = {
-  inputSize: 2, layers: [{ units: 10, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }],
+  inputSize: 2,
+  layers: [
+    { units: 10, activation: 'sigmoid' },
+    { units: 1, activation: 'sigmoid' },
+  ],
   loss: 'binaryCrossentropy',
 };
-const XOR_INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]];
+const XOR_INPUTS = [
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+];
 
 let t: TestApp;
-beforeEach(async () => { t = await createTestApp(); });
-afterEach(async () => { await t.close(); });
+beforeEach(async () => {
+  t = await createTestApp();
+});
+afterEach(async () => {
+  await t.close();
+});
 
 const predict = (id: string, inputs: unknown, query = '') =>
   t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/predict${query}`, payload: { inputs } });
@@ -29,7 +46,9 @@ describe('POST /v1/jobs/{id}/predict', () => {
     const response = await predict(id, XOR_INPUTS);
 
     expect(response.statusCode).toBe(200);
-    const expected = matrixToRows(createPredictor(XOR_NET, layers).predict(matrixFromRows(XOR_INPUTS)));
+    const expected = matrixToRows(
+      createPredictor(XOR_NET, layers).predict(matrixFromRows(XOR_INPUTS)),
+    );
     expect(response.json()).toEqual({ outputs: expected, epoch: 42 });
   });
 
@@ -51,27 +70,46 @@ describe('POST /v1/jobs/{id}/predict', () => {
     const response = await predict(id, [[1, 2, 3]]);
 
     expect(response.statusCode).toBe(422);
-    expect(response.json()).toMatchObject({ code: 'SHAPE_MISMATCH',
-      errors: [{ path: 'inputs', message: 'rows have 3 values; expected 2 (the network\'s inputSize)' }] });
+    expect(response.json()).toMatchObject({
+      code: 'SHAPE_MISMATCH',
+      errors: [
+        { path: 'inputs', message: "rows have 3 values; expected 2 (the network's inputSize)" },
+      ],
+    });
   });
 
   it('names the row and column of a value that is not a number with 400', async () => {
     const id = await jobWithModel(t, XOR_NET, weightsFor(XOR_NET));
 
-    const response = await predict(id, [[0, 1], [1, 'x']]);
+    const response = await predict(id, [
+      [0, 1],
+      [1, 'x'],
+    ]);
 
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'inputs[1][1]' }] });
+    expect(response.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'inputs[1][1]' }],
+    });
   });
 
   it('refuses more rows than the work limit allows with 422 LIMIT_EXCEEDED naming the most rows', async () => {
     // 1 → 1000 → 1000 units: 1,003,000 parameters, so 2³⁰ of work allows 1070 rows.
-    const wide: NetworkDefinition = { inputSize: 1, layers: [{ units: 1000, activation: 'relu' },
-      { units: 1000, activation: 'linear' }], loss: 'meanSquaredError' };
+    const wide: NetworkDefinition = {
+      inputSize: 1,
+      layers: [
+        { units: 1000, activation: 'relu' },
+        { units: 1000, activation: 'linear' },
+      ],
+      loss: 'meanSquaredError',
+    };
     const id = await jobWithModel(t, wide, weightsFor(wide));
     const allowed = Math.floor(INFERENCE_LIMITS.predictMaxWork / countParameters(wide));
 
-    const response = await predict(id, Array.from({ length: allowed + 1 }, () => [1]));
+    const response = await predict(
+      id,
+      Array.from({ length: allowed + 1 }, () => [1]),
+    );
 
     expect(response.statusCode).toBe(422);
     expect(response.json()).toMatchObject({ code: 'LIMIT_EXCEEDED', errors: [{ path: 'inputs' }] });
@@ -80,11 +118,16 @@ describe('POST /v1/jobs/{id}/predict', () => {
 
   it('predicts a batch larger than one slice exactly as the engine does in one pass', async () => {
     // 20,000 parameters: slices of 512 rows, so 1500 rows take three slices and yield twice.
-    const network: NetworkDefinition = { inputSize: 99, layers: [{ units: 200, activation: 'tanh' }],
-      loss: 'meanSquaredError' };
+    const network: NetworkDefinition = {
+      inputSize: 99,
+      layers: [{ units: 200, activation: 'tanh' }],
+      loss: 'meanSquaredError',
+    };
     const layers = weightsFor(network);
     const id = await jobWithModel(t, network, layers);
-    const inputs = Array.from({ length: 1500 }, (_, row) => Array.from({ length: 99 }, (_, col) => Math.sin(row + col)));
+    const inputs = Array.from({ length: 1500 }, (_, row) =>
+      Array.from({ length: 99 }, (_, col) => Math.sin(row + col)),
+    );
 
     const response = await predict(id, inputs);
 
@@ -120,7 +163,9 @@ describe('POST /v1/jobs/{id}/predict', () => {
 
     expect(withoutCheckpoint.json().code).toBe('JOB_NOT_FINISHED');
     expect(response.statusCode).toBe(200);
-    const expected = matrixToRows(createPredictor(XOR_NET, layers).predict(matrixFromRows(XOR_INPUTS)));
+    const expected = matrixToRows(
+      createPredictor(XOR_NET, layers).predict(matrixFromRows(XOR_INPUTS)),
+    );
     expect(response.json()).toEqual({ outputs: expected, epoch: 7 });
   });
 
@@ -133,14 +178,22 @@ describe('POST /v1/jobs/{id}/predict', () => {
 });
 
 describe('GET /v1/jobs/{id}/graph', () => {
-  it('describes the training graph with the job\'s batch height, as documented in the schema example', async () => {
+  it("describes the training graph with the job's batch height, as documented in the schema example", async () => {
     const id = await submitJob(t, XOR_NET);
 
     const response = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/graph` });
 
     expect(response.statusCode).toBe(200);
-    const example = (GraphSchema.meta()!.examples as unknown[])[0] as { nodes: unknown[]; root: number };
-    expect(response.json()).toEqual({ jobId: id, batchRows: 4, root: example.root, nodes: example.nodes });
+    const example = (GraphSchema.meta()!.examples as unknown[])[0] as {
+      nodes: unknown[];
+      root: number;
+    };
+    expect(response.json()).toEqual({
+      jobId: id,
+      batchRows: 4,
+      root: example.root,
+      nodes: example.nodes,
+    });
   });
 
   it('shows the batch size of mini-batch training and the l2 penalty ops', async () => {
@@ -149,15 +202,19 @@ describe('GET /v1/jobs/{id}/graph', () => {
     const body = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/graph` })).json();
 
     expect(body.batchRows).toBe(3);
-    expect(body.nodes.find((node: { name?: string }) => node.name === 'inputs').shape).toEqual([3, 2]);
+    expect(body.nodes.find((node: { name?: string }) => node.name === 'inputs').shape).toEqual([
+      3, 2,
+    ]);
     expect(body.nodes.map((node: { op: string }) => node.op)).toContain('scale');
     expect(body.nodes[body.root]).toMatchObject({ op: 'add', name: 'cost', shape: [1, 1] });
   });
 
-  it('shows one-row batches and batchRows null once a full-batch job\'s dataset was deleted', async () => {
+  it("shows one-row batches and batchRows null once a full-batch job's dataset was deleted", async () => {
     const id = await jobWithModel(t, XOR_NET, weightsFor(XOR_NET));
     const job = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/datasets/${job.datasetId}` })).statusCode).toBe(204);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/v1/datasets/${job.datasetId}` })).statusCode,
+    ).toBe(204);
 
     const body = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/graph` })).json();
 
@@ -166,8 +223,14 @@ describe('GET /v1/jobs/{id}/graph', () => {
   });
 
   it('answers Graphviz DOT that renders to an SVG with a shape for every node', async () => {
-    const id = await submitJob(t, { ...XOR_NET, layers: [{ units: 3, activation: 'leakyRelu', alpha: 0.1 },
-      { units: 2, activation: 'softmax' }], loss: 'categoricalCrossentropy' });
+    const id = await submitJob(t, {
+      ...XOR_NET,
+      layers: [
+        { units: 3, activation: 'leakyRelu', alpha: 0.1 },
+        { units: 2, activation: 'softmax' },
+      ],
+      loss: 'categoricalCrossentropy',
+    });
     const nodes = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/graph` })).json().nodes;
 
     const response = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/graph?format=dot` });

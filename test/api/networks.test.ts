@@ -2,8 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, XOR_NETWORK, type TestApp } from '../support/app.js';
 
 let t: TestApp;
-beforeEach(async () => { t = await createTestApp(); });
-afterEach(async () => { await t.close(); });
+beforeEach(async () => {
+  t = await createTestApp();
+});
+afterEach(async () => {
+  await t.close();
+});
 
 function postNetwork(payload: unknown) {
   return t.app.inject({ method: 'POST', url: '/v1/networks', payload: payload as object });
@@ -14,53 +18,91 @@ function problemPaths(response: { json(): { errors: { path: string }[] } }): str
 }
 
 describe('POST /v1/networks', () => {
-  it('stores the lecture\'s 2-10-1 network with its parameter count and answers 201 with Location', async () => {
+  it("stores the lecture's 2-10-1 network with its parameter count and answers 201 with Location", async () => {
     const response = await postNetwork(XOR_NETWORK);
 
     expect(response.statusCode).toBe(201);
     const body = response.json();
     expect(body.id).toMatch(/^net_/);
-    expect(body).toMatchObject({ ...XOR_NETWORK, initializer: 'glorotUniform', parameterCount: 2 * 10 + 10 + 10 * 1 + 1 });
+    expect(body).toMatchObject({
+      ...XOR_NETWORK,
+      initializer: 'glorotUniform',
+      parameterCount: 2 * 10 + 10 + 10 * 1 + 1,
+    });
     expect(response.headers.location).toBe(`/v1/networks/${body.id}`);
   });
 
-  it('keeps leakyRelu\'s alpha and the initializer asked for', async () => {
-    const response = await postNetwork({ inputSize: 3,
-      layers: [{ units: 4, activation: 'leakyRelu', alpha: 0.1 }, { units: 3, activation: 'softmax' }],
-      loss: 'categoricalCrossentropy', initializer: 'heNormal' });
+  it("keeps leakyRelu's alpha and the initializer asked for", async () => {
+    const response = await postNetwork({
+      inputSize: 3,
+      layers: [
+        { units: 4, activation: 'leakyRelu', alpha: 0.1 },
+        { units: 3, activation: 'softmax' },
+      ],
+      loss: 'categoricalCrossentropy',
+      initializer: 'heNormal',
+    });
 
     expect(response.statusCode).toBe(201);
-    expect(response.json()).toMatchObject({ initializer: 'heNormal',
-      layers: [{ units: 4, activation: 'leakyRelu', alpha: 0.1 }, { units: 3, activation: 'softmax' }] });
+    expect(response.json()).toMatchObject({
+      initializer: 'heNormal',
+      layers: [
+        { units: 4, activation: 'leakyRelu', alpha: 0.1 },
+        { units: 3, activation: 'softmax' },
+      ],
+    });
   });
 
   it('rejects softmax before the last layer at layers[0].activation', async () => {
-    const response = await postNetwork({ inputSize: 2,
-      layers: [{ units: 2, activation: 'softmax' }, { units: 1, activation: 'sigmoid' }], loss: 'meanSquaredError' });
+    const response = await postNetwork({
+      inputSize: 2,
+      layers: [
+        { units: 2, activation: 'softmax' },
+        { units: 1, activation: 'sigmoid' },
+      ],
+      loss: 'meanSquaredError',
+    });
 
     expect(response.statusCode).toBe(400);
     expect(response.json().errors).toEqual([
-      { path: 'layers[0].activation', message: 'softmax is allowed on the last layer only' }]);
+      { path: 'layers[0].activation', message: 'softmax is allowed on the last layer only' },
+    ]);
   });
 
   it('rejects alpha on an activation other than leakyRelu', async () => {
-    const response = await postNetwork({ inputSize: 2, layers: [{ units: 1, activation: 'relu', alpha: 0.3 }],
-      loss: 'meanSquaredError' });
+    const response = await postNetwork({
+      inputSize: 2,
+      layers: [{ units: 1, activation: 'relu', alpha: 0.3 }],
+      loss: 'meanSquaredError',
+    });
 
     expect(response.statusCode).toBe(400);
     expect(problemPaths(response)).toEqual(['layers[0].alpha']);
   });
 
   it('names each bad field: units, activation, loss, initializer, inputSize', async () => {
-    const response = await postNetwork({ inputSize: 0,
-      layers: [{ units: 2, activation: 'sigmoid' }, { units: 1.5, activation: 'swish' }],
-      loss: 'hinge', initializer: 'ones' });
+    const response = await postNetwork({
+      inputSize: 0,
+      layers: [
+        { units: 2, activation: 'sigmoid' },
+        { units: 1.5, activation: 'swish' },
+      ],
+      loss: 'hinge',
+      initializer: 'ones',
+    });
 
     expect(response.statusCode).toBe(400);
-    expect(problemPaths(response).sort()).toEqual(
-      ['initializer', 'inputSize', 'layers[1].activation', 'layers[1].units', 'loss']);
-    expect(response.json().errors.find((error: { path: string }) => error.path === 'layers[1].units').message)
-      .toBe('units must be a positive integer');
+    expect(problemPaths(response).sort()).toEqual([
+      'initializer',
+      'inputSize',
+      'layers[1].activation',
+      'layers[1].units',
+      'loss',
+    ]);
+    expect(
+      response.json().errors.find((error: { path: string }) => error.path === 'layers[1].units')
+        .message,
+    ).toBe('units must be a positive integer');
   });
 
   it('rejects an empty layer list and an unknown field', async () => {
@@ -74,16 +116,28 @@ describe('POST /v1/networks', () => {
   });
 
   it('refuses a network above the configured limits with 422 LIMIT_EXCEEDED', async () => {
-    const response = await postNetwork({ ...XOR_NETWORK, layers: [{ units: 100_000, activation: 'relu' },
-      { units: 1, activation: 'sigmoid' }] });
+    const response = await postNetwork({
+      ...XOR_NETWORK,
+      layers: [
+        { units: 100_000, activation: 'relu' },
+        { units: 1, activation: 'sigmoid' },
+      ],
+    });
 
     expect(response.statusCode).toBe(422);
-    expect(response.json()).toMatchObject({ code: 'LIMIT_EXCEEDED', errors: [{ path: 'layers[0].units' }] });
+    expect(response.json()).toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      errors: [{ path: 'layers[0].units' }],
+    });
   });
 
   it('answers 415 for a CSV body', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/v1/networks',
-      headers: { 'content-type': 'text/csv' }, payload: 'inputSize\n2\n' });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/networks',
+      headers: { 'content-type': 'text/csv' },
+      payload: 'inputSize\n2\n',
+    });
 
     expect(response.statusCode).toBe(415);
     expect(response.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
@@ -101,10 +155,16 @@ describe('GET /v1/networks/{id}', () => {
   });
 
   it('answers 404 for an unknown network', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/v1/networks/net_00000000000000000000' });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/v1/networks/net_00000000000000000000',
+    });
 
     expect(response.statusCode).toBe(404);
-    expect(response.json()).toMatchObject({ code: 'NOT_FOUND', detail: 'network net_00000000000000000000 not found' });
+    expect(response.json()).toMatchObject({
+      code: 'NOT_FOUND',
+      detail: 'network net_00000000000000000000 not found',
+    });
   });
 });
 
@@ -114,7 +174,9 @@ describe('GET /v1/networks', () => {
     for (let index = 0; index < 3; index++) ids.push((await postNetwork(XOR_NETWORK)).json().id);
 
     const first = (await t.app.inject({ method: 'GET', url: '/v1/networks?limit=2' })).json();
-    const second = (await t.app.inject({ method: 'GET', url: `/v1/networks?limit=2&cursor=${first.nextCursor}` })).json();
+    const second = (
+      await t.app.inject({ method: 'GET', url: `/v1/networks?limit=2&cursor=${first.nextCursor}` })
+    ).json();
 
     expect(first.items.map((item: { id: string }) => item.id)).toEqual([ids[2], ids[1]]);
     expect(second.items.map((item: { id: string }) => item.id)).toEqual([ids[0]]);

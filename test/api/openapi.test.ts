@@ -9,14 +9,19 @@ import { createTestApp } from '../support/app.js';
 
 describe('the OpenAPI document', () => {
   it('is committed as openapi/openapi.json exactly as the app serves it (run npm run openapi)', async () => {
-    const committed = await readFile(new URL('../../openapi/openapi.json', import.meta.url), 'utf8');
+    const committed = await readFile(
+      new URL('../../openapi/openapi.json', import.meta.url),
+      'utf8',
+    );
     expect(committed).toBe(await generateOpenApiDocument());
   });
 
   it('lists every error code of the error module', async () => {
     const document = JSON.parse(await generateOpenApiDocument());
     const listed: string[] = document.components.schemas.ErrorCode.enum;
-    expect([...listed].sort()).toEqual([...Object.keys(HTTP_ERROR_CODES), ...JOB_ERROR_CODES].sort());
+    expect([...listed].sort()).toEqual(
+      [...Object.keys(HTTP_ERROR_CODES), ...JOB_ERROR_CODES].sort(),
+    );
   });
 });
 
@@ -39,11 +44,16 @@ describe('the examples of the OpenAPI document', () => {
             expect(example, `${method} ${path} ${type}`).toBeDefined();
             const query = type === 'text/csv' ? '?targets=y' : '';
             const url = path.replace('{id}', jobId);
-            const response = await t.app.inject({ method: method.toUpperCase() as 'POST', url: `${url}${query}`,
+            const response = await t.app.inject({
+              method: method.toUpperCase() as 'POST',
+              url: `${url}${query}`,
               headers: { 'content-type': type },
-              payload: typeof example === 'string' ? example : JSON.stringify(example) });
+              payload: typeof example === 'string' ? example : JSON.stringify(example),
+            });
 
-            expect(response.statusCode, `${method} ${path} ${type}: ${response.body}`).toBeLessThan(300);
+            expect(response.statusCode, `${method} ${path} ${type}: ${response.body}`).toBeLessThan(
+              300,
+            );
             tried.push(`${method} ${path} ${type}`);
           }
         }
@@ -51,11 +61,19 @@ describe('the examples of the OpenAPI document', () => {
     } finally {
       await t.close();
     }
-    expect(tried).toEqual(expect.arrayContaining(['post /v1/datasets application/json', 'post /v1/datasets text/csv',
-      'post /v1/networks application/json', 'post /v1/jobs application/json']));
+    expect(tried).toEqual(
+      expect.arrayContaining([
+        'post /v1/datasets application/json',
+        'post /v1/datasets text/csv',
+        'post /v1/networks application/json',
+        'post /v1/jobs application/json',
+      ]),
+    );
   });
 });
 
 interface Operation {
-  requestBody?: { content: Record<string, { example?: unknown; schema: { $ref?: string; examples?: unknown[] } }> };
+  requestBody?: {
+    content: Record<string, { example?: unknown; schema: { $ref?: string; examples?: unknown[] } }>;
+  };
 }

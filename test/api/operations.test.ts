@@ -35,7 +35,10 @@ describe('GET /readyz', () => {
     const response = await t.app.inject({ method: 'GET', url: '/readyz' });
 
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', detail: 'the training worker pool is not usable' });
+    expect(response.json()).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      detail: 'the training worker pool is not usable',
+    });
   });
 
   it('answers 503 SERVICE_UNAVAILABLE when the database does not answer', async () => {
@@ -45,7 +48,10 @@ describe('GET /readyz', () => {
     const response = await t.app.inject({ method: 'GET', url: '/readyz' });
 
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', detail: 'the database does not answer' });
+    expect(response.json()).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      detail: 'the database does not answer',
+    });
   });
 });
 
@@ -62,8 +68,14 @@ describe('unknown routes', () => {
 
     expect(response.statusCode).toBe(404);
     expect(response.headers['content-type']).toContain('application/problem+json');
-    expect(response.json()).toEqual({ type: 'about:blank', title: 'Not found', status: 404, code: 'NOT_FOUND',
-      detail: `no route for ${method} ${url}`, instance: url });
+    expect(response.json()).toEqual({
+      type: 'about:blank',
+      title: 'Not found',
+      status: 404,
+      code: 'NOT_FOUND',
+      detail: `no route for ${method} ${url}`,
+      instance: url,
+    });
   });
 });
 
@@ -76,8 +88,16 @@ describe('the OpenAPI document and Swagger UI', () => {
 
     expect(document.statusCode).toBe(200);
     expect(document.json().openapi).toBe('3.1.0');
-    expect(Object.keys(document.json().paths)).toEqual(expect.arrayContaining(
-      ['/v1/datasets', '/v1/jobs', '/v1/jobs/{id}/history', '/v1/jobs/{id}/model', '/healthz', '/readyz']));
+    expect(Object.keys(document.json().paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/datasets',
+        '/v1/jobs',
+        '/v1/jobs/{id}/history',
+        '/v1/jobs/{id}/model',
+        '/healthz',
+        '/readyz',
+      ]),
+    );
     expect(ui.statusCode).toBe(200);
     expect(ui.body).toContain('swagger');
   });
@@ -86,28 +106,48 @@ describe('the OpenAPI document and Swagger UI', () => {
 describe('request logging', () => {
   it('writes one line per request with its id, method, URL, status and duration, and no body', async () => {
     const lines: string[] = [];
-    t = await createTestApp({}, { logger: createLogger('info', { write: (line: string) => void lines.push(line) }) });
+    t = await createTestApp(
+      {},
+      { logger: createLogger('info', { write: (line: string) => void lines.push(line) }) },
+    );
 
-    await t.app.inject({ method: 'POST', url: '/v1/datasets', headers: { 'x-request-id': 'r-1' },
-      payload: { inputs: [[123456789]], targets: [[987654321]] } });
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      headers: { 'x-request-id': 'r-1' },
+      payload: { inputs: [[123456789]], targets: [[987654321]] },
+    });
 
     const entries = lines.map((line) => JSON.parse(line));
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ level: 30, msg: 'request completed', reqId: 'r-1', method: 'POST',
-      url: '/v1/datasets', statusCode: 201, responseTime: expect.any(Number) });
+    expect(entries[0]).toMatchObject({
+      level: 30,
+      msg: 'request completed',
+      reqId: 'r-1',
+      method: 'POST',
+      url: '/v1/datasets',
+      statusCode: 201,
+      responseTime: expect.any(Number),
+    });
     expect(lines[0]).not.toContain('123456789');
   });
 
   it('logs fast successful reads (polls) at debug, and failed reads at info', async () => {
     const lines: string[] = [];
-    t = await createTestApp({}, { logger: createLogger('debug', { write: (line: string) => void lines.push(line) }) });
+    t = await createTestApp(
+      {},
+      { logger: createLogger('debug', { write: (line: string) => void lines.push(line) }) },
+    );
 
     await t.app.inject({ method: 'GET', url: '/v1/jobs' });
     await t.app.inject({ method: 'GET', url: '/v1/jobs/job_aaaaaaaaaaaaaaaaaaaa' });
 
-    const entries = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request completed');
+    const entries = lines
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.msg === 'request completed');
     expect(entries.map((entry) => [entry.url, entry.statusCode, entry.level])).toEqual([
-      ['/v1/jobs', 200, 20], ['/v1/jobs/job_aaaaaaaaaaaaaaaaaaaa', 404, 30],
+      ['/v1/jobs', 200, 20],
+      ['/v1/jobs/job_aaaaaaaaaaaaaaaaaaaa', 404, 30],
     ]);
   });
 });
@@ -125,12 +165,23 @@ describe('an unexpected error', () => {
 
     expect(response.statusCode).toBe(500);
     expect(response.headers['content-type']).toContain('application/problem+json');
-    expect(response.json()).toEqual({ type: 'about:blank', title: 'Internal server error', status: 500,
-      code: 'INTERNAL_ERROR', detail: 'an unexpected error occurred; it has been logged', instance: '/v1/jobs' });
+    expect(response.json()).toEqual({
+      type: 'about:blank',
+      title: 'Internal server error',
+      status: 500,
+      code: 'INTERNAL_ERROR',
+      detail: 'an unexpected error occurred; it has been logged',
+      instance: '/v1/jobs',
+    });
     expect(response.body).not.toContain('secret');
 
-    const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'unhandled error');
-    expect(logged).toMatchObject({ level: 50, err: { message: 'SQLITE_IOERR at /var/lib/chainrule/secret.db' } });
+    const logged = lines
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.msg === 'unhandled error');
+    expect(logged).toMatchObject({
+      level: 50,
+      err: { message: 'SQLITE_IOERR at /var/lib/chainrule/secret.db' },
+    });
     expect(logged.err.stack).toContain('operations.test.ts');
     expect(logged.reqId).toBeDefined();
   });

@@ -11,7 +11,10 @@ describe('PredictorCache', () => {
   it('builds once per key and version and answers later requests from memory', async () => {
     const cache = new PredictorCache({ maxEntries: 4, maxBytes: 1000 });
     let builds = 0;
-    const build = async () => { builds++; return sized(10); };
+    const build = async () => {
+      builds++;
+      return sized(10);
+    };
 
     const first = await cache.get('job_a', 'v1', build);
     const second = await cache.get('job_a', 'v1', build);
@@ -23,9 +26,16 @@ describe('PredictorCache', () => {
   it('shares one build between concurrent misses', async () => {
     const cache = new PredictorCache({ maxEntries: 4, maxBytes: 1000 });
     let builds = 0;
-    const build = async () => { builds++; await new Promise((resolve) => setTimeout(resolve, 5)); return sized(10); };
+    const build = async () => {
+      builds++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return sized(10);
+    };
 
-    const [a, b] = await Promise.all([cache.get('job_a', 'v1', build), cache.get('job_a', 'v1', build)]);
+    const [a, b] = await Promise.all([
+      cache.get('job_a', 'v1', build),
+      cache.get('job_a', 'v1', build),
+    ]);
 
     expect(a.predictor).toBe(b.predictor);
     expect(builds).toBe(1);
@@ -52,7 +62,10 @@ describe('PredictorCache', () => {
     // Checked in an order where each lookup leaves the others in place: b is checked last.
     let rebuilt: string[] = [];
     for (const key of ['job_a', 'job_c', 'job_b']) {
-      await cache.get(key, 'v', async () => { rebuilt = [...rebuilt, key]; return sized(1); });
+      await cache.get(key, 'v', async () => {
+        rebuilt = [...rebuilt, key];
+        return sized(1);
+      });
     }
     expect(rebuilt).toEqual(['job_b']);
   });
@@ -73,7 +86,11 @@ describe('PredictorCache', () => {
   it('does not cache a failed build', async () => {
     const cache = new PredictorCache({ maxEntries: 4, maxBytes: 1000 });
 
-    await expect(cache.get('job_a', 'v', async () => { throw new Error('no model'); })).rejects.toThrow('no model');
+    await expect(
+      cache.get('job_a', 'v', async () => {
+        throw new Error('no model');
+      }),
+    ).rejects.toThrow('no model');
     const built = await cache.get('job_a', 'v', async () => sized(10, 7));
 
     expect(built.epoch).toBe(7);

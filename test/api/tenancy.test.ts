@@ -12,22 +12,38 @@ const BETA = 'beta-key-fedcba9876543210';
 const KEYS = { API_KEYS: `alpha:${ALPHA},beta:${BETA}`, RATE_LIMIT_PER_MINUTE: '0' };
 
 let t: TestApp | undefined;
-afterEach(async () => { await t?.close(); t = undefined; });
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
 
 type Method = 'GET' | 'POST' | 'DELETE';
 async function call(method: Method, url: string, key?: string, payload?: unknown) {
-  const response = await t!.app.inject({ method, url, payload: payload as object,
-    headers: key ? { authorization: `Bearer ${key}` } : {} });
+  const response = await t!.app.inject({
+    method,
+    url,
+    payload: payload as object,
+    headers: key ? { authorization: `Bearer ${key}` } : {},
+  });
   const json = String(response.headers['content-type']).includes('json') && response.body;
-  return { status: response.statusCode, headers: response.headers, body: json ? response.json() : response.body };
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    body: json ? response.json() : response.body,
+  };
 }
 
 /** One of each resource, owned by `key`'s tenant; the job has a model to download. */
 async function createResources(key: string) {
   const dataset = (await call('POST', '/v1/datasets', key, XOR)).body.id;
   const network = (await call('POST', '/v1/networks', key, XOR_NETWORK)).body.id;
-  const job = (await call('POST', '/v1/jobs', key, { network: { id: network }, dataset: { id: dataset },
-    training: { epochs: 5 } })).body.id;
+  const job = (
+    await call('POST', '/v1/jobs', key, {
+      network: { id: network },
+      dataset: { id: dataset },
+      training: { epochs: 5 },
+    })
+  ).body.id;
   return { dataset, network, job };
 }
 
@@ -37,9 +53,17 @@ async function documentedOperations(ids: { dataset: string; network: string; job
   const operations: { method: Method; url: string; template: string }[] = [];
   for (const [template, item] of Object.entries<Record<string, unknown>>(document.paths)) {
     if (!template.startsWith('/v1/')) continue;
-    const id = template.startsWith('/v1/datasets') ? ids.dataset : template.startsWith('/v1/networks') ? ids.network : ids.job;
+    const id = template.startsWith('/v1/datasets')
+      ? ids.dataset
+      : template.startsWith('/v1/networks')
+        ? ids.network
+        : ids.job;
     for (const method of Object.keys(item)) {
-      operations.push({ method: method.toUpperCase() as Method, url: template.replace('{id}', id), template });
+      operations.push({
+        method: method.toUpperCase() as Method,
+        url: template.replace('{id}', id),
+        template,
+      });
     }
   }
   return operations;
@@ -60,7 +84,11 @@ describe('API keys', () => {
         expect(answer.body.code).toBe('UNAUTHORIZED');
       }
     }
-    const basic = await t.app.inject({ method: 'GET', url: '/v1/jobs', headers: { authorization: `Basic ${ALPHA}` } });
+    const basic = await t.app.inject({
+      method: 'GET',
+      url: '/v1/jobs',
+      headers: { authorization: `Basic ${ALPHA}` },
+    });
     expect(basic.statusCode).toBe(401);
   });
 
@@ -74,20 +102,42 @@ describe('API keys', () => {
   it('are declared in the OpenAPI document as a bearer scheme', async () => {
     t = await createTestApp(KEYS);
     const document = (await call('GET', '/openapi.json')).body;
-    expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.components.securitySchemes.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    });
     expect(document.security).toEqual([{ bearerAuth: [] }]);
     expect(document.paths['/healthz'].get.security).toEqual([]);
   });
 
   it('are never written to the log', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const config = loadConfig({ ...KEYS, LOG_LEVEL: 'trace' });
     const store = SqliteStore.open(':memory:');
-    const app = await buildApp({ config, store, events: new JobEvents(), logger: createLogger('trace', sink),
-      dispatcher: { wake: () => undefined, cancel: () => undefined }, isPoolUsable: () => true });
-    await app.inject({ method: 'GET', url: '/v1/jobs', headers: { authorization: `Bearer ${ALPHA}` } });
-    await app.inject({ method: 'GET', url: '/v1/jobs', headers: { authorization: `Bearer ${ALPHA}wrong` } });
+    const app = await buildApp({
+      config,
+      store,
+      events: new JobEvents(),
+      logger: createLogger('trace', sink),
+      dispatcher: { wake: () => undefined, cancel: () => undefined },
+      isPoolUsable: () => true,
+    });
+    await app.inject({
+      method: 'GET',
+      url: '/v1/jobs',
+      headers: { authorization: `Bearer ${ALPHA}` },
+    });
+    await app.inject({
+      method: 'GET',
+      url: '/v1/jobs',
+      headers: { authorization: `Bearer ${ALPHA}wrong` },
+    });
     await app.close();
     await store.close();
     expect(lines.length).toBeGreaterThan(0);
@@ -96,17 +146,25 @@ describe('API keys', () => {
 });
 
 describe('tenants', () => {
-  it('see another tenant\'s ids answer 404 on every documented route, exactly as unknown ids do', async () => {
+  it("see another tenant's ids answer 404 on every documented route, exactly as unknown ids do", async () => {
     t = await createTestApp(KEYS);
     const owned = await createResources(ALPHA);
     for (const { method, url, template } of await documentedOperations(owned)) {
       if (!template.includes('{id}')) continue;
-      const answer = await call(method, url, BETA, method === 'GET' || method === 'DELETE' ? undefined : { inputs: [[0, 0]] });
+      const answer = await call(
+        method,
+        url,
+        BETA,
+        method === 'GET' || method === 'DELETE' ? undefined : { inputs: [[0, 0]] },
+      );
       expect(answer.status, `${method} ${url}`).toBe(404);
       expect(answer.body.code).toBe('NOT_FOUND');
     }
     // The owner still has all of it: nothing was cancelled or deleted by the other tenant.
-    expect((await call('GET', `/v1/jobs/${owned.job}`, ALPHA)).body).toMatchObject({ status: 'queued', cancelRequested: false });
+    expect((await call('GET', `/v1/jobs/${owned.job}`, ALPHA)).body).toMatchObject({
+      status: 'queued',
+      cancelRequested: false,
+    });
     expect((await call('GET', `/v1/datasets/${owned.dataset}`, ALPHA)).status).toBe(200);
   });
 
@@ -114,21 +172,33 @@ describe('tenants', () => {
     t = await createTestApp(KEYS);
     const alpha = await createResources(ALPHA);
     const beta = await createResources(BETA);
-    for (const [list, field] of [['/v1/datasets', 'dataset'], ['/v1/networks', 'network'], ['/v1/jobs', 'job']] as const) {
-      const seenByBeta = (await call('GET', list, BETA)).body.items.map((item: { id: string }) => item.id);
+    for (const [list, field] of [
+      ['/v1/datasets', 'dataset'],
+      ['/v1/networks', 'network'],
+      ['/v1/jobs', 'job'],
+    ] as const) {
+      const seenByBeta = (await call('GET', list, BETA)).body.items.map(
+        (item: { id: string }) => item.id,
+      );
       expect(seenByBeta).toEqual([beta[field]]);
       expect(seenByBeta).not.toContain(alpha[field]);
-      expect((await call('GET', list, ALPHA)).body.items.map((item: { id: string }) => item.id)).toEqual([alpha[field]]);
+      expect(
+        (await call('GET', list, ALPHA)).body.items.map((item: { id: string }) => item.id),
+      ).toEqual([alpha[field]]);
     }
   });
 
-  it('cannot train on, warm-start from or reference another tenant\'s network, dataset or job', async () => {
+  it("cannot train on, warm-start from or reference another tenant's network, dataset or job", async () => {
     t = await createTestApp(KEYS);
     const alpha = await createResources(ALPHA);
     const attempts = [
       { network: { id: alpha.network }, dataset: XOR, training: { epochs: 5 } },
       { network: XOR_NETWORK, dataset: { id: alpha.dataset }, training: { epochs: 5 } },
-      { network: XOR_NETWORK, dataset: XOR, training: { epochs: 5, initialModel: { jobId: alpha.job } } },
+      {
+        network: XOR_NETWORK,
+        dataset: XOR,
+        training: { epochs: 5, initialModel: { jobId: alpha.job } },
+      },
     ];
     for (const body of attempts) {
       const answer = await call('POST', '/v1/jobs', BETA, body);
@@ -153,7 +223,10 @@ describe('limits per tenant', () => {
 
   it('count each key on its own, even two keys of one tenant, and leave an open service unlimited', async () => {
     const second = 'alpha-second-key-0123456789';
-    t = await createTestApp({ API_KEYS: `alpha:${ALPHA},alpha:${second}`, RATE_LIMIT_PER_MINUTE: '2' });
+    t = await createTestApp({
+      API_KEYS: `alpha:${ALPHA},alpha:${second}`,
+      RATE_LIMIT_PER_MINUTE: '2',
+    });
     for (let i = 0; i < 2; i++) expect((await call('GET', '/v1/jobs', ALPHA)).status).toBe(200);
     expect((await call('GET', '/v1/jobs', ALPHA)).status).toBe(429);
     expect((await call('GET', '/v1/jobs', second)).status).toBe(200);
@@ -166,7 +239,8 @@ describe('limits per tenant', () => {
   it('cap the queued and running jobs of one tenant with 429 JOB_QUOTA_EXCEEDED', async () => {
     t = await createTestApp({ ...KEYS, TENANT_JOB_LIMIT: '2' });
     const job = { network: XOR_NETWORK, dataset: XOR, training: { epochs: 5 } };
-    for (let i = 0; i < 2; i++) expect((await call('POST', '/v1/jobs', ALPHA, job)).status).toBe(202);
+    for (let i = 0; i < 2; i++)
+      expect((await call('POST', '/v1/jobs', ALPHA, job)).status).toBe(202);
 
     const refused = await call('POST', '/v1/jobs', ALPHA, job);
     expect(refused.status).toBe(429);
@@ -193,21 +267,31 @@ describe('security headers and CORS', () => {
 
   it('keep CORS off unless origins are configured, and then allow only those', async () => {
     t = await createTestApp();
-    const preflight = { method: 'OPTIONS' as const, url: '/v1/jobs',
-      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' } };
+    const preflight = {
+      method: 'OPTIONS' as const,
+      url: '/v1/jobs',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' },
+    };
     expect((await t.app.inject(preflight)).headers['access-control-allow-origin']).toBeUndefined();
     await t.close();
 
     t = await createTestApp({ CORS_ORIGINS: 'https://app.example.com' });
-    expect((await t.app.inject(preflight)).headers['access-control-allow-origin']).toBe('https://app.example.com');
-    const other = await t.app.inject({ ...preflight, headers: { ...preflight.headers, origin: 'https://evil.example' } });
+    expect((await t.app.inject(preflight)).headers['access-control-allow-origin']).toBe(
+      'https://app.example.com',
+    );
+    const other = await t.app.inject({
+      ...preflight,
+      headers: { ...preflight.headers, origin: 'https://evil.example' },
+    });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
 
 describe('configuration of keys', () => {
   it('refuses malformed API_KEYS with one line naming the variable', () => {
-    expect(() => loadConfig({ API_KEYS: 'alpha:short' })).toThrow(/^invalid configuration: API_KEYS /);
+    expect(() => loadConfig({ API_KEYS: 'alpha:short' })).toThrow(
+      /^invalid configuration: API_KEYS /,
+    );
     expect(() => loadConfig({ API_KEYS: 'no-colon-here-0123456789' })).toThrow(/API_KEYS/);
     expect(() => loadConfig({ API_KEYS_FILE: '/nonexistent/keys' })).toThrow(/API_KEYS_FILE/);
   });

@@ -28,18 +28,24 @@ let betaJob = '';
 async function call<T>(method: string, path: string, key: string, body?: unknown): Promise<T> {
   const response = await fetch(`${live.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
 
 beforeAll(async () => {
   if (!hasChromium) return;
   await mkdir(SCREENSHOTS, { recursive: true });
-  live = await startLiveService({ API_KEYS: `alpha:${ALPHA},beta:${BETA}`, RATE_LIMIT_PER_MINUTE: '0' });
+  live = await startLiveService({
+    API_KEYS: `alpha:${ALPHA},beta:${BETA}`,
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
   alphaJob = (await call<{ id: string }>('POST', '/v1/jobs', ALPHA, slowXorJob(5))).id;
   betaJob = (await call<{ id: string }>('POST', '/v1/jobs', BETA, slowXorJob(5))).id;
 
@@ -63,7 +69,8 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: true });
 }
 
-const pointsOf = (page: Page) => page.locator('.chart-plot').first().getAttribute('data-points').then(Number);
+const pointsOf = (page: Page) =>
+  page.locator('.chart-plot').first().getAttribute('data-points').then(Number);
 const statusOf = (page: Page) => page.locator('.summary [data-status]').getAttribute('data-status');
 const storedIn = (page: Page, storage: 'sessionStorage' | 'localStorage') =>
   page.evaluate(`${storage}.getItem('${STORAGE_KEY}')`);
@@ -72,44 +79,47 @@ const PATIENCE = { timeout: 15_000 };
 const SIDEWAYS_OVERFLOW = 'document.documentElement.scrollWidth - window.innerWidth';
 
 const SUITE = `the dashboard with API keys, in headless Chromium${
-  hasChromium ? '' : ` (skipped: ${CHROMIUM} is missing)`}`;
+  hasChromium ? '' : ` (skipped: ${CHROMIUM} is missing)`
+}`;
 
 describe.skipIf(!hasChromium)(SUITE, () => {
   /** One tab through the first tests: the key is kept in its sessionStorage. */
   let page: Page;
 
-  it('asks for a key first, says when the key is wrong, and with the right one lists that tenant\'s jobs only',
-    async () => {
-      page = await browser.context.newPage();
-      await page.goto(`${live.url}/`);
+  it("asks for a key first, says when the key is wrong, and with the right one lists that tenant's jobs only", async () => {
+    page = await browser.context.newPage();
+    await page.goto(`${live.url}/`);
 
-      const dialog = page.getByRole('dialog', { name: 'API key' });
-      await dialog.waitFor(PATIENCE);
-      expect(await dialog.textContent()).toContain('This service asks for an API key.');
-      const keyInput = dialog.getByLabel('API key', { exact: true });
-      expect(await keyInput.getAttribute('type')).toBe('password');
-      await expect.poll(() => page.evaluate('document.activeElement?.type')).toBe('password');
-      await screenshot(page, 'keys-dialog');
+    const dialog = page.getByRole('dialog', { name: 'API key' });
+    await dialog.waitFor(PATIENCE);
+    expect(await dialog.textContent()).toContain('This service asks for an API key.');
+    const keyInput = dialog.getByLabel('API key', { exact: true });
+    expect(await keyInput.getAttribute('type')).toBe('password');
+    await expect.poll(() => page.evaluate('document.activeElement?.type')).toBe('password');
+    await screenshot(page, 'keys-dialog');
 
-      await keyInput.fill('not-a-key-of-this-service-0000');
-      await keyInput.press('Enter');
-      const refusal = dialog.getByRole('alert');
-      await expect.poll(() => refusal.textContent(), PATIENCE)
-        .toBe('The service refused this key: the API key is not valid.');
-      expect(await keyInput.getAttribute('aria-invalid')).toBe('true');
-      await screenshot(page, 'keys-refused');
+    await keyInput.fill('not-a-key-of-this-service-0000');
+    await keyInput.press('Enter');
+    const refusal = dialog.getByRole('alert');
+    await expect
+      .poll(() => refusal.textContent(), PATIENCE)
+      .toBe('The service refused this key: the API key is not valid.');
+    expect(await keyInput.getAttribute('aria-invalid')).toBe('true');
+    await screenshot(page, 'keys-refused');
 
-      await keyInput.fill(ALPHA);
-      await dialog.getByRole('button', { name: 'Use this key' }).click();
-      await dialog.waitFor({ state: 'hidden', ...PATIENCE });
-      await page.locator(`tr[data-job-id="${alphaJob}"]`).waitFor(PATIENCE);
-      expect(await page.locator('tbody tr').count()).toBe(1);
-      expect(await page.locator(`tr[data-job-id="${betaJob}"]`).count()).toBe(0);
-      expect(await storedIn(page, 'sessionStorage')).toBe(ALPHA);
-      expect(await storedIn(page, 'localStorage')).toBeNull();
-      expect(await page.getByRole('navigation').getByRole('button', { name: 'API key' }).isVisible()).toBe(true);
-      await screenshot(page, 'keys-jobs-list');
-    }, 60_000);
+    await keyInput.fill(ALPHA);
+    await dialog.getByRole('button', { name: 'Use this key' }).click();
+    await dialog.waitFor({ state: 'hidden', ...PATIENCE });
+    await page.locator(`tr[data-job-id="${alphaJob}"]`).waitFor(PATIENCE);
+    expect(await page.locator('tbody tr').count()).toBe(1);
+    expect(await page.locator(`tr[data-job-id="${betaJob}"]`).count()).toBe(0);
+    expect(await storedIn(page, 'sessionStorage')).toBe(ALPHA);
+    expect(await storedIn(page, 'localStorage')).toBeNull();
+    expect(
+      await page.getByRole('navigation').getByRole('button', { name: 'API key' }).isVisible(),
+    ).toBe(true);
+    await screenshot(page, 'keys-jobs-list');
+  }, 60_000);
 
   it('submits XOR from the form and follows it live over the authenticated stream to succeeded', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'New job' }).click();
@@ -126,12 +136,16 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     await expect.poll(() => statusOf(page), { timeout: 60_000 }).toBe('succeeded');
     const job = await call<{ progress: { epoch: number } }>('GET', `/v1/jobs/${id}`, ALPHA);
     await expect.poll(() => pointsOf(page), PATIENCE).toBe(job.progress.epoch);
-    await expect.poll(() => page.locator('.connection').textContent(), PATIENCE).toMatch(/^Finished: succeeded/);
+    await expect
+      .poll(() => page.locator('.connection').textContent(), PATIENCE)
+      .toMatch(/^Finished: succeeded/);
 
     expect(early.status).toBe('running');
     const streams = streamRequests.filter((request) => request.url.includes(id));
     expect(streams.length).toBeGreaterThan(0);
-    expect(streams.every((request) => request.headers.authorization === `Bearer ${ALPHA}`)).toBe(true);
+    expect(streams.every((request) => request.headers.authorization === `Bearer ${ALPHA}`)).toBe(
+      true,
+    );
     expect(browser.requested.filter((url) => url.includes(ALPHA))).toEqual([]);
     expect(await page.locator('[data-note="tfjs-key"]').textContent()).toContain('requestInit');
     await screenshot(page, 'keys-job-succeeded');
@@ -142,8 +156,13 @@ describe.skipIf(!hasChromium)(SUITE, () => {
       page.getByRole('link', { name: 'ONNX model' }).click(),
     ]);
     const saved = await readFile((await download.path())!);
-    const served = Buffer.from(await (await fetch(`${live.url}/v1/jobs/${id}/model.onnx`,
-      { headers: { authorization: `Bearer ${ALPHA}` } })).arrayBuffer());
+    const served = Buffer.from(
+      await (
+        await fetch(`${live.url}/v1/jobs/${id}/model.onnx`, {
+          headers: { authorization: `Bearer ${ALPHA}` },
+        })
+      ).arrayBuffer(),
+    );
 
     expect(download.url()).toMatch(/^blob:/);
     expect(download.suggestedFilename()).toBe(`${id}.onnx`);
@@ -156,8 +175,10 @@ describe.skipIf(!hasChromium)(SUITE, () => {
 
   it('resumes the live stream after a dropped connection, with the key and Last-Event-ID', async () => {
     const long = slowXorJob(1_000_000);
-    const { id } = await call<{ id: string }>('POST', '/v1/jobs', ALPHA,
-      { ...long, training: { ...long.training, timeLimitSeconds: 6 } });
+    const { id } = await call<{ id: string }>('POST', '/v1/jobs', ALPHA, {
+      ...long,
+      training: { ...long.training, timeLimitSeconds: 6 },
+    });
     // The page is served through a proxy that drops its event stream's connection on cue.
     const proxy = await startCuttingProxy(live.url);
     const tab = await browser.context.newPage();
@@ -171,21 +192,29 @@ describe.skipIf(!hasChromium)(SUITE, () => {
 
       // Watched in the page, frame by frame: the state lasts only until the reconnect.
       const reconnecting = tab.waitForFunction(
-        () => (globalThis as any).document.querySelector('.connection')?.dataset.state === 'reconnecting',
-        undefined, { polling: 'raf', timeout: 30_000 });
+        () =>
+          (globalThis as any).document.querySelector('.connection')?.dataset.state ===
+          'reconnecting',
+        undefined,
+        { polling: 'raf', timeout: 30_000 },
+      );
       expect(proxy.cutStreams()).toBe(1);
       await reconnecting;
       await expect.poll(() => statusOf(tab), { timeout: 60_000 }).toBe('succeeded');
       const job = await call<{ progress: { epoch: number } }>('GET', `/v1/jobs/${id}`, ALPHA);
       await expect.poll(() => pointsOf(tab), PATIENCE).toBe(job.progress.epoch);
-      await expect.poll(() => tab.locator('.connection').textContent(), PATIENCE).toMatch(/^Finished: succeeded/);
+      await expect
+        .poll(() => tab.locator('.connection').textContent(), PATIENCE)
+        .toMatch(/^Finished: succeeded/);
 
       expect(proxy.lastEventIds).toHaveLength(2);
       expect(proxy.lastEventIds[0]).toBeNull();
       expect(Number(proxy.lastEventIds[1])).toBeGreaterThan(10);
       const streams = streamRequests.filter((request) => request.url.startsWith(proxy.url));
-      expect(streams.map((request) => request.headers.authorization))
-        .toEqual([`Bearer ${ALPHA}`, `Bearer ${ALPHA}`]);
+      expect(streams.map((request) => request.headers.authorization)).toEqual([
+        `Bearer ${ALPHA}`,
+        `Bearer ${ALPHA}`,
+      ]);
     } finally {
       await tab.close();
       await proxy.close();
@@ -217,17 +246,23 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     await second.getByRole('navigation').getByRole('button', { name: 'API key' }).click();
     const secondDialog = second.getByRole('dialog', { name: 'API key' });
     await secondDialog.getByRole('button', { name: 'Forget key' }).click();
-    await expect.poll(() => secondDialog.getByRole('status').allTextContents(), PATIENCE)
+    await expect
+      .poll(() => secondDialog.getByRole('status').allTextContents(), PATIENCE)
       .toContain('Forgotten: this browser holds no API key any more.');
     expect(await storedIn(second, 'localStorage')).toBeNull();
     // The list is read again without a key: the service asks for one, and shows no job.
-    await expect.poll(() => secondDialog.textContent(), PATIENCE).toContain('This service asks for an API key.');
+    await expect
+      .poll(() => secondDialog.textContent(), PATIENCE)
+      .toContain('This service asks for an API key.');
     expect(await second.locator('tbody tr').count()).toBe(0);
 
     await secondDialog.getByRole('button', { name: 'Close' }).click();
-    await expect.poll(() => second.getByRole('status').first().textContent(), PATIENCE)
-      .toBe('Could not load the jobs: this service needs a valid API key; '
-        + 'choose “API key” at the top of the page');
+    await expect
+      .poll(() => second.getByRole('status').first().textContent(), PATIENCE)
+      .toBe(
+        'Could not load the jobs: this service needs a valid API key; ' +
+          'choose “API key” at the top of the page',
+      );
     await screenshot(second, 'keys-declined');
     await first.close();
     await second.close();

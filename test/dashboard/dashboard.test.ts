@@ -1,7 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeNetworkGraph, graphToDot, type NetworkDefinition } from '../../src/engine/index.js';
+import {
+  describeNetworkGraph,
+  graphToDot,
+  type NetworkDefinition,
+} from '../../src/engine/index.js';
 import { CHROMIUM, hasChromium, launchChromium, type Browser } from '../support/chromium.js';
 import { slowXorJob, startLiveService, type LiveService } from '../support/live-service.js';
 
@@ -12,7 +16,9 @@ import { slowXorJob, startLiveService, type LiveService } from '../support/live-
 
 const SCREENSHOTS = new URL('../../test-output/dashboard/', import.meta.url);
 if (!hasChromium) {
-  console.warn(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+  console.warn(
+    `dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`,
+  );
 }
 
 let live: LiveService;
@@ -39,14 +45,16 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: true });
 }
 
-const pointsOf = (page: Page) => page.locator('.chart-plot').first().getAttribute('data-points').then(Number);
+const pointsOf = (page: Page) =>
+  page.locator('.chart-plot').first().getAttribute('data-points').then(Number);
 const statusOf = (page: Page) => page.locator('.summary [data-status]').getAttribute('data-status');
 /** How long a page may take to show what it was sent, on a busy machine. */
 const PATIENCE = { timeout: 15_000 };
 /** Pixels the page is wider than the screen (a string: the test's types know no DOM). */
 const SIDEWAYS_OVERFLOW = 'document.documentElement.scrollWidth - window.innerWidth';
 /** Resolves after the page has drawn two more frames: what was pending is on screen. */
-const NEXT_FRAMES = 'new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))';
+const NEXT_FRAMES =
+  'new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))';
 
 const SUITE = `the dashboard in headless Chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM} is missing)`}`;
 
@@ -56,12 +64,15 @@ describe.skipIf(!hasChromium)(SUITE, () => {
   it('submits XOR from the form and draws the cost curve growing epoch by epoch until succeeded', async () => {
     const page = await context.newPage();
     await page.goto(`${live.url}/`);
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent(), PATIENCE).toBe('Jobs');
+    await expect
+      .poll(() => page.getByRole('heading', { level: 1 }).textContent(), PATIENCE)
+      .toBe('Jobs');
     await page.getByRole('navigation').getByRole('link', { name: 'New job' }).click();
 
     // Prefilled with the lecture's XOR; the test widens the network so that training lasts a
     // few seconds, and bounds it by time so that its length does not depend on this machine.
-    await expect.poll(() => page.getByLabel('Data (JSON or CSV)').inputValue(), PATIENCE)
+    await expect
+      .poll(() => page.getByLabel('Data (JSON or CSV)').inputValue(), PATIENCE)
       .toContain('[[0,0],[0,1],[1,0],[1,1]]');
     await page.getByLabel('Layer 1 units').fill('256');
     await page.getByLabel('Layer 1 activation').selectOption('tanh');
@@ -85,22 +96,29 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     expect(later).toBeGreaterThan(early.points);
 
     await expect.poll(() => statusOf(page), { timeout: 60_000 }).toBe('succeeded');
-    const job = await live.call<{ progress: { epoch: number }; stopReason: string }>('GET', `/v1/jobs/${xorJobId}`);
+    const job = await live.call<{ progress: { epoch: number }; stopReason: string }>(
+      'GET',
+      `/v1/jobs/${xorJobId}`,
+    );
     await expect.poll(() => pointsOf(page), PATIENCE).toBe(job.progress.epoch);
     expect(job.stopReason).toBe('timeLimit');
     // The weights of the three layers: a heatmap of each W, a bar chart of each b.
     await expect.poll(() => page.locator('canvas.heatmap').count(), PATIENCE).toBe(3);
-    await expect.poll(() => page.locator('figure.bars canvas').count(), PATIENCE).toBeGreaterThanOrEqual(3);
+    await expect
+      .poll(() => page.locator('figure.bars canvas').count(), PATIENCE)
+      .toBeGreaterThanOrEqual(3);
     await page.locator('.graph-panel .notice, .graph-panel svg').first().waitFor();
     const graph = await page.locator('.graph-panel').textContent();
-    if (await page.locator('.graph-panel svg').count() === 0) {
+    if ((await page.locator('.graph-panel svg').count()) === 0) {
       expect(graph).toContain('does not describe computational graphs yet');
     }
     await screenshot(page, 'job-succeeded');
 
     await page.getByRole('navigation').getByRole('link', { name: 'Jobs' }).click();
     const row = page.locator(`tr[data-job-id="${xorJobId}"]`);
-    await expect.poll(() => row.locator('[data-status]').getAttribute('data-status'), PATIENCE).toBe('succeeded');
+    await expect
+      .poll(() => row.locator('[data-status]').getAttribute('data-status'), PATIENCE)
+      .toBe('succeeded');
     await screenshot(page, 'jobs-list');
     await page.close();
   }, 120_000);
@@ -115,7 +133,8 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     // stream has told the page the job ended, as a slow network can: the page keeps the newer.
     await page.route(`${live.url}/v1/jobs/${id}/cancel`, async (route) => {
       const response = await route.fetch();
-      await expect.poll(() => page.locator('.connection').textContent(), { timeout: 30_000 })
+      await expect
+        .poll(() => page.locator('.connection').textContent(), { timeout: 30_000 })
         .toMatch(/^Finished/);
       await route.fulfill({ response });
     });
@@ -125,12 +144,16 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     await page.keyboard.press('Enter');
 
     await expect.poll(() => statusOf(page), { timeout: 30_000 }).toBe('cancelled');
-    await expect.poll(() => page.locator('.connection').textContent(), PATIENCE)
+    await expect
+      .poll(() => page.locator('.connection').textContent(), PATIENCE)
       .toMatch(/^Finished: cancelled after epoch \d+\.$/);
     await answered;
     await page.evaluate(NEXT_FRAMES); // the late answer has been handled (and must be ignored)
     expect(await statusOf(page)).toBe('cancelled');
-    const job = await live.call<{ status: string; progress: { epoch: number } }>('GET', `/v1/jobs/${id}`);
+    const job = await live.call<{ status: string; progress: { epoch: number } }>(
+      'GET',
+      `/v1/jobs/${id}`,
+    );
     expect(job.status).toBe('cancelled');
     await expect.poll(() => pointsOf(page), PATIENCE).toBe(job.progress.epoch);
     await screenshot(page, 'job-cancelled');
@@ -151,7 +174,7 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     await page.close();
   }, 60_000);
 
-  it('draws the job\'s computational graph from its DOT with Graphviz in WebAssembly', async () => {
+  it("draws the job's computational graph from its DOT with Graphviz in WebAssembly", async () => {
     const page = await context.newPage();
     const dotUrl = `${live.url}/v1/jobs/${xorJobId}/graph?format=dot`;
     // GET /v1/jobs/{id}/graph is another branch's work. Until it is merged here, the test
@@ -160,14 +183,17 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     if ((await fetch(dotUrl)).status === 404) {
       const job = await live.call<{ network: NetworkDefinition }>('GET', `/v1/jobs/${xorJobId}`);
       const dot = graphToDot(describeNetworkGraph(job.network, 4));
-      await page.route(dotUrl, (route) => route.fulfill({ contentType: 'text/vnd.graphviz', body: dot }));
+      await page.route(dotUrl, (route) =>
+        route.fulfill({ contentType: 'text/vnd.graphviz', body: dot }),
+      );
     }
     await page.goto(`${live.url}/#/jobs/${xorJobId}`);
 
     await page.locator('.graph-panel svg').waitFor({ timeout: 30_000 });
     expect(await page.locator('.graph-panel svg g.node').count()).toBeGreaterThan(5);
-    expect(await page.locator('.graph-panel svg').getAttribute('aria-label'))
-      .toBe('Computational graph of the network');
+    expect(await page.locator('.graph-panel svg').getAttribute('aria-label')).toBe(
+      'Computational graph of the network',
+    );
     await page.locator('.graph-panel').scrollIntoViewIfNeeded();
     await screenshot(page, 'job-graph');
     await page.close();

@@ -19,7 +19,10 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 let live: LiveService;
 
 beforeAll(async () => {
-  live = await startLiveService({ API_KEYS: `alpha:${ALPHA},beta:${BETA}`, RATE_LIMIT_PER_MINUTE: '0' });
+  live = await startLiveService({
+    API_KEYS: `alpha:${ALPHA},beta:${BETA}`,
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
 });
 
 afterAll(async () => {
@@ -29,7 +32,10 @@ afterAll(async () => {
 async function call<T>(method: string, path: string, key: string, body?: unknown): Promise<T> {
   const response = await fetch(`${live.url}${path}`, {
     method,
-    headers: { ...bearer(key), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...bearer(key),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -37,14 +43,17 @@ async function call<T>(method: string, path: string, key: string, body?: unknown
   return JSON.parse(text) as T;
 }
 
-describe('the dashboard\'s event stream client on a service with API keys', () => {
+describe("the dashboard's event stream client on a service with API keys", () => {
   it('follows a training job through a dropped connection: every epoch once, in order, then end', async () => {
     const long = slowXorJob(1_000_000);
-    const job = await call<{ id: string }>('POST', '/v1/jobs', ALPHA,
-      { ...long, training: { ...long.training, timeLimitSeconds: 3 } });
+    const job = await call<{ id: string }>('POST', '/v1/jobs', ALPHA, {
+      ...long,
+      training: { ...long.training, timeLimitSeconds: 3 },
+    });
     const proxy = await startCuttingProxy(live.url);
     const events: ServerSentEvent[] = [];
-    const lastEpoch = () => Number(events.filter((event) => event.type === 'epoch').at(-1)?.id ?? 0);
+    const lastEpoch = () =>
+      Number(events.filter((event) => event.type === 'epoch').at(-1)?.id ?? 0);
     /** The last epoch received when each connection was lost. */
     const lastEpochAtDrops: number[] = [];
     const stream = openEventStream({
@@ -60,9 +69,15 @@ describe('the dashboard\'s event stream client on a service with API keys', () =
     });
 
     try {
-      await vi.waitFor(() => expect(lastEpoch()).toBeGreaterThan(20), { timeout: 30_000, interval: 20 });
+      await vi.waitFor(() => expect(lastEpoch()).toBeGreaterThan(20), {
+        timeout: 30_000,
+        interval: 20,
+      });
       expect(proxy.cutStreams()).toBe(1);
-      await vi.waitFor(() => expect(stream.isClosed).toBe(true), { timeout: 60_000, interval: 100 });
+      await vi.waitFor(() => expect(stream.isClosed).toBe(true), {
+        timeout: 60_000,
+        interval: 100,
+      });
     } finally {
       stream.close();
       await proxy.close();
@@ -70,16 +85,23 @@ describe('the dashboard\'s event stream client on a service with API keys', () =
 
     type JobView = { status: string; progress: { epoch: number } };
     const finished = await call<JobView>('GET', `/v1/jobs/${job.id}`, ALPHA);
-    const epochs = events.filter((event) => event.type === 'epoch').map((event) => JSON.parse(event.data).epoch);
+    const epochs = events
+      .filter((event) => event.type === 'epoch')
+      .map((event) => JSON.parse(event.data).epoch);
     expect(finished.status).toBe('succeeded');
-    expect(epochs).toEqual(Array.from({ length: finished.progress.epoch }, (_, index) => index + 1));
-    expect(JSON.parse(events.at(-1)!.data)).toEqual({ status: 'succeeded', epoch: finished.progress.epoch });
+    expect(epochs).toEqual(
+      Array.from({ length: finished.progress.epoch }, (_, index) => index + 1),
+    );
+    expect(JSON.parse(events.at(-1)!.data)).toEqual({
+      status: 'succeeded',
+      epoch: finished.progress.epoch,
+    });
     // One reconnect, which resumed after the last epoch the dropped connection delivered.
     expect(lastEpochAtDrops).toHaveLength(1);
     expect(proxy.lastEventIds).toEqual([null, String(lastEpochAtDrops[0])]);
   }, 90_000);
 
-  it('hands the refusal to its caller and stops: 401 without a key, 404 for another tenant\'s job', async () => {
+  it("hands the refusal to its caller and stops: 401 without a key, 404 for another tenant's job", async () => {
     const job = await call<{ id: string }>('POST', '/v1/jobs', ALPHA, slowXorJob(5));
     const refusals: number[] = [];
     const follow = (headers: Record<string, string>) => {
@@ -105,12 +127,25 @@ describe('the dashboard\'s event stream client on a service with API keys', () =
 describe('TF.js with an API key', () => {
   it('loads model.json and weights.bin with the key in requestInit, and not without it', async () => {
     const job = await call<{ id: string }>('POST', '/v1/jobs', ALPHA, slowXorJob(50));
-    const statusOf = async () => (await call<{ status: string }>('GET', `/v1/jobs/${job.id}`, ALPHA)).status;
-    await vi.waitFor(async () => expect(await statusOf()).toBe('succeeded'), { timeout: 30_000, interval: 50 });
+    const statusOf = async () =>
+      (await call<{ status: string }>('GET', `/v1/jobs/${job.id}`, ALPHA)).status;
+    await vi.waitFor(async () => expect(await statusOf()).toBe('succeeded'), {
+      timeout: 30_000,
+      interval: 50,
+    });
     const url = `${live.url}/v1/jobs/${job.id}/tfjs/model.json`;
-    const inputs = [[0, 0], [0, 1], [1, 0], [1, 1]];
-    const predicted = await call<{ outputs: number[][] }>('POST', `/v1/jobs/${job.id}/predict`, ALPHA,
-      { inputs });
+    const inputs = [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ];
+    const predicted = await call<{ outputs: number[][] }>(
+      'POST',
+      `/v1/jobs/${job.id}/predict`,
+      ALPHA,
+      { inputs },
+    );
 
     const model = await tf.loadLayersModel(url, {
       requestInit: { headers: { Authorization: `Bearer ${ALPHA}` } },

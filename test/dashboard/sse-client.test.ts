@@ -72,7 +72,8 @@ function openStream(url: string, overrides: Partial<Parameters<typeof openEventS
     initialRetryMs: 10,
     ...overrides,
   });
-  const epochs = () => events.filter((event) => event.type === 'epoch').map((event) => Number(event.id));
+  const epochs = () =>
+    events.filter((event) => event.type === 'epoch').map((event) => Number(event.id));
   return { stream, events, connections, epochs };
 }
 
@@ -87,10 +88,13 @@ describe('openEventStream', () => {
         eventStreamHead(response);
         // Epoch 4 is cut in the middle of its frame: it must come again, whole, after the drop.
         const cutFrame = 'id: 4\nevent: epoch\ndata: {"ep';
-        response.write(`retry: 10\n\n${epoch(1)}${epoch(2)}: heartbeat\n\n${epoch(3)}${cutFrame}`,
-          () => setTimeout(() => response.socket?.destroy(), 20));
+        response.write(
+          `retry: 10\n\n${epoch(1)}${epoch(2)}: heartbeat\n\n${epoch(3)}${cutFrame}`,
+          () => setTimeout(() => response.socket?.destroy(), 20),
+        );
       },
-      (_request, response) => response.writeHead(503, { 'content-type': 'application/problem+json' }).end('{}'),
+      (_request, response) =>
+        response.writeHead(503, { 'content-type': 'application/problem+json' }).end('{}'),
       (_request, response) => {
         eventStreamHead(response);
         // No end of the response after `end`: the client must close the stream itself.
@@ -105,17 +109,26 @@ describe('openEventStream', () => {
     expect(epochs()).toEqual([1, 2, 3, 4, 5]);
     expect(events.at(-1)).toMatchObject({ type: 'end', id: '5' });
     expect(server.requests).toHaveLength(3);
-    expect(server.requests.map((headers) => headers['last-event-id'])).toEqual([undefined, '3', '3']);
-    expect(server.requests.every((headers) => headers.authorization === 'Bearer alpha-key-0123456789abcdef'))
-      .toBe(true);
+    expect(server.requests.map((headers) => headers['last-event-id'])).toEqual([
+      undefined,
+      '3',
+      '3',
+    ]);
+    expect(
+      server.requests.every(
+        (headers) => headers.authorization === 'Bearer alpha-key-0123456789abcdef',
+      ),
+    ).toBe(true);
     expect(server.requests[0].accept).toBe('text/event-stream');
     expect(connections).toEqual([true, false, false, true]);
   });
 
   it('gives up on an answer that waiting cannot fix, without trying again', async () => {
     const server = await scriptedServer((_request, response) =>
-      response.writeHead(404, { 'content-type': 'application/problem+json' })
-        .end('{"detail":"job job_1 not found"}'));
+      response
+        .writeHead(404, { 'content-type': 'application/problem+json' })
+        .end('{"detail":"job job_1 not found"}'),
+    );
     const refusals: { status: number; detail: unknown }[] = [];
 
     openStream(server.url, {
@@ -152,8 +165,10 @@ describe('openEventStream', () => {
     await vi.waitFor(() => expect(stream!.isClosed).toBe(true));
 
     expect(epochs()).toEqual([1]);
-    expect(server.requests.map((headers) => headers.authorization))
-      .toEqual(['Bearer wrong-key-0000000000000000', 'Bearer beta-key-fedcba9876543210']);
+    expect(server.requests.map((headers) => headers.authorization)).toEqual([
+      'Bearer wrong-key-0000000000000000',
+      'Bearer beta-key-fedcba9876543210',
+    ]);
   });
 
   it('replaces a connection that has gone silent, resuming after the last epoch', async () => {

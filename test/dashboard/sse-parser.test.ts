@@ -7,13 +7,14 @@ import { ServerSentEventParser, type ServerSentEvent } from '../../dashboard/src
 const encoder = new TextEncoder();
 
 /** A stream as the service writes it, plus a heartbeat and characters of 2, 3 and 4 UTF-8 bytes. */
-const SERVICE_STREAM = 'retry: 2000\n\n'
-  + 'event: status\ndata: {"id":"job_1","status":"running","note":"é √ 🙂"}\n\n'
-  + 'id: 1\nevent: epoch\ndata: {"epoch":1,"cost":0.71}\n\n'
-  + ': heartbeat\n\n'
-  + 'id: 2\nevent: epoch\ndata: {"epoch":2,"cost":0.69}\n\n'
-  + 'event: status\ndata: {"id":"job_1","status":"succeeded"}\n\n'
-  + 'event: end\ndata: {"status":"succeeded","epoch":2}\n\n';
+const SERVICE_STREAM =
+  'retry: 2000\n\n' +
+  'event: status\ndata: {"id":"job_1","status":"running","note":"é √ 🙂"}\n\n' +
+  'id: 1\nevent: epoch\ndata: {"epoch":1,"cost":0.71}\n\n' +
+  ': heartbeat\n\n' +
+  'id: 2\nevent: epoch\ndata: {"epoch":2,"cost":0.69}\n\n' +
+  'event: status\ndata: {"id":"job_1","status":"succeeded"}\n\n' +
+  'event: end\ndata: {"status":"succeeded","epoch":2}\n\n';
 
 const SERVICE_EVENTS: ServerSentEvent[] = [
   { type: 'status', data: '{"id":"job_1","status":"running","note":"é √ 🙂"}', id: '' },
@@ -41,7 +42,7 @@ function parse(text: string): ServerSentEvent[] {
 }
 
 describe('ServerSentEventParser', () => {
-  it('reads the service\'s stream: named events, ids, the retry delay, a heartbeat comment', () => {
+  it("reads the service's stream: named events, ids, the retry delay, a heartbeat comment", () => {
     const parser = new ServerSentEventParser();
 
     expect(parser.push(encoder.encode(SERVICE_STREAM))).toEqual(SERVICE_EVENTS);
@@ -61,9 +62,20 @@ describe('ServerSentEventParser', () => {
     const everyByte = Array.from({ length: bytes.length - 1 }, (_, index) => index + 1);
     expect(parseInChunks(bytes, everyByte)).toEqual(SERVICE_EVENTS);
 
-    fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 0, max: bytes.length }), { maxLength: 40 }), (cuts) => {
-      expect(parseInChunks(bytes, [...cuts].sort((a, b) => a - b))).toEqual(SERVICE_EVENTS);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: bytes.length }), { maxLength: 40 }),
+        (cuts) => {
+          expect(
+            parseInChunks(
+              bytes,
+              [...cuts].sort((a, b) => a - b),
+            ),
+          ).toEqual(SERVICE_EVENTS);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('joins multi-line data with line feeds, keeping empty lines and all but one leading space', () => {
@@ -82,7 +94,8 @@ describe('ServerSentEventParser', () => {
 
     expect(parse(text)).toEqual(expected);
     const bytes = encoder.encode(text);
-    for (let cut = 0; cut <= bytes.length; cut++) expect(parseInChunks(bytes, [cut])).toEqual(expected);
+    for (let cut = 0; cut <= bytes.length; cut++)
+      expect(parseInChunks(bytes, [cut])).toEqual(expected);
   });
 
   it('ignores comments, unknown fields and an empty line between events', () => {
@@ -119,20 +132,24 @@ describe('ServerSentEventParser', () => {
   it('drops a byte order mark at the start of the stream', () => {
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...encoder.encode('data: after the mark\n\n')]);
 
-    expect(parseInChunks(bytes, [1, 2])).toEqual([{ type: 'message', data: 'after the mark', id: '' }]);
+    expect(parseInChunks(bytes, [1, 2])).toEqual([
+      { type: 'message', data: 'after the mark', id: '' },
+    ]);
   });
 
   it('discards an event cut by a dropped connection, its id too, so the next one asks for it again', () => {
     const parser = new ServerSentEventParser();
 
-    expect(parser.push('id: 3\nevent: epoch\ndata: {"epoch":3}\n\nid: 4\nevent: epoch\ndata: {"ep'))
-      .toEqual([{ type: 'epoch', data: '{"epoch":3}', id: '3' }]);
+    expect(
+      parser.push('id: 3\nevent: epoch\ndata: {"epoch":3}\n\nid: 4\nevent: epoch\ndata: {"ep'),
+    ).toEqual([{ type: 'epoch', data: '{"epoch":3}', id: '3' }]);
     parser.reset();
 
     // The `id: 4` line of the cut event was read, but a reconnect must ask for epoch 4 again.
     expect(parser.lastEventId).toBe('3');
-    expect(parser.push('id: 4\nevent: epoch\ndata: {"epoch":4}\n\n'))
-      .toEqual([{ type: 'epoch', data: '{"epoch":4}', id: '4' }]);
+    expect(parser.push('id: 4\nevent: epoch\ndata: {"epoch":4}\n\n')).toEqual([
+      { type: 'epoch', data: '{"epoch":4}', id: '4' },
+    ]);
     expect(parser.lastEventId).toBe('4');
   });
 });

@@ -13,20 +13,37 @@ import { syntheticDataset } from '../support/training-fixtures.js';
 const adminUrl = inject('postgresAdminUrl');
 const data = syntheticDataset(64, 4, 1, 51);
 const job = (epochs: number) => ({
-  network: { inputSize: 4, layers: [{ units: 16, activation: 'tanh' }, { units: 1, activation: 'linear' }],
-    loss: 'meanSquaredError' },
+  network: {
+    inputSize: 4,
+    layers: [
+      { units: 16, activation: 'tanh' },
+      { units: 1, activation: 'linear' },
+    ],
+    loss: 'meanSquaredError',
+  },
   dataset: data,
   training: { epochs, batchSize: 16, optimizer: { type: 'adam' }, seed: 3 },
 });
 
-async function api(server: ServerProcess, method: string, path: string, body?: unknown): Promise<any> {
+async function api(
+  server: ServerProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<any> {
   const response = await fetch(`${server.url}${path}`, {
-    method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
   });
   return response.json();
 }
 
-async function waitUntil(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
+async function waitUntil(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -56,7 +73,10 @@ describe.skipIf(!adminUrl)('across replicas on one PostgreSQL database', () => {
     servers.push(runner);
     const epochs = 4000;
     const { id } = await api(runner, 'POST', '/v1/jobs', job(epochs));
-    await waitUntil(async () => (await api(runner, 'GET', `/v1/jobs/${id}`)).progress.epoch > 20, 'the job runs on B');
+    await waitUntil(
+      async () => (await api(runner, 'GET', `/v1/jobs/${id}`)).progress.epoch > 20,
+      'the job runs on B',
+    );
 
     // A starts once B holds the job's lease, so A only watches it.
     const watcher = await spawnServer({ ...env, WORKERS: '1' });
@@ -65,9 +85,13 @@ describe.skipIf(!adminUrl)('across replicas on one PostgreSQL database', () => {
     expect(client.statusCode).toBe(200);
     await client.ended;
 
-    const seen = client.events.filter((event) => event.event === 'epoch').map((event) => Number(event.id));
+    const seen = client.events
+      .filter((event) => event.event === 'epoch')
+      .map((event) => Number(event.id));
     expect(seen).toEqual(Array.from({ length: epochs }, (_, index) => index + 1));
-    const end = client.events.filter((event) => event.event === 'end').map((event) => JSON.parse(event.data));
+    const end = client.events
+      .filter((event) => event.event === 'end')
+      .map((event) => JSON.parse(event.data));
     expect(end).toEqual([{ status: 'succeeded', epoch: epochs }]);
     expect((await api(watcher, 'GET', `/v1/jobs/${id}`)).attempts).toBe(1);
   }, 120_000);
@@ -78,7 +102,10 @@ describe.skipIf(!adminUrl)('across replicas on one PostgreSQL database', () => {
     servers.push(runner);
     // Far more epochs than the test will wait for: only the cancel can end this job.
     const { id } = await api(runner, 'POST', '/v1/jobs', job(1_000_000));
-    await waitUntil(async () => (await api(runner, 'GET', `/v1/jobs/${id}`)).progress.epoch > 50, 'the job runs on B');
+    await waitUntil(
+      async () => (await api(runner, 'GET', `/v1/jobs/${id}`)).progress.epoch > 50,
+      'the job runs on B',
+    );
 
     // A starts after the job runs on B, so A never trains it (B's lease is live).
     const other = await spawnServer(env);
@@ -97,9 +124,15 @@ describe.skipIf(!adminUrl)('across replicas on one PostgreSQL database', () => {
     expect(finished.progress.epoch).toBeLessThan(1_000_000);
     expect((await api(other, 'GET', `/v1/jobs/${id}/model`)).epoch).toBe(finished.progress.epoch);
     // B heard of the cancel through LISTEN/NOTIFY, not only through its next heartbeat.
-    expect(runner.logs.some((line) => line.msg === 'cancel requested' && line.via === 'notification'
-      && line.jobId === id)).toBe(true);
-    console.info(`cancel through another replica: ended ${latencyMs} ms after the request (figure only)`);
+    expect(
+      runner.logs.some(
+        (line) =>
+          line.msg === 'cancel requested' && line.via === 'notification' && line.jobId === id,
+      ),
+    ).toBe(true);
+    console.info(
+      `cancel through another replica: ended ${latencyMs} ms after the request (figure only)`,
+    );
   }, 120_000);
 
   it('a job trained by replica B streams every epoch once, in order, to the JobEvents of replica A', async () => {

@@ -11,15 +11,28 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const data = syntheticDataset(200, 6, 3, 31);
 const job = (seed: number) => ({
-  network: { inputSize: 6, layers: [{ units: 32, activation: 'relu' }, { units: 3, activation: 'softmax' }],
-    loss: 'categoricalCrossentropy' },
+  network: {
+    inputSize: 6,
+    layers: [
+      { units: 32, activation: 'relu' },
+      { units: 3, activation: 'softmax' },
+    ],
+    loss: 'categoricalCrossentropy',
+  },
   dataset: data,
   training: { epochs: 4000, batchSize: 20, optimizer: { type: 'adam' }, seed },
 });
 
-async function api(server: ServerProcess, method: string, path: string, body?: unknown): Promise<any> {
+async function api(
+  server: ServerProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<any> {
   const response = await fetch(`${server.url}${path}`, {
-    method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
   });
   return response.json();
 }
@@ -33,7 +46,8 @@ describe('SIGTERM', () => {
 
     for (;;) {
       const jobs = await Promise.all(ids.map((id) => api(server, 'GET', `/v1/jobs/${id}`)));
-      if (jobs.filter((one) => one.status === 'running' && one.progress.epoch > 50).length === 2) break;
+      if (jobs.filter((one) => one.status === 'running' && one.progress.epoch > 50).length === 2)
+        break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const signalledAt = Date.now();
@@ -43,8 +57,12 @@ describe('SIGTERM', () => {
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
 
     const db = new Database(join(dataDir, 'chainrule.db'), { readonly: true });
-    const rows = db.prepare(`SELECT j.id, j.status, j.failures, j.epoch, c.epoch AS checkpoint
-      FROM jobs j LEFT JOIN job_checkpoints c ON c.job_id = j.id`).all() as any[];
+    const rows = db
+      .prepare(
+        `SELECT j.id, j.status, j.failures, j.epoch, c.epoch AS checkpoint
+      FROM jobs j LEFT JOIN job_checkpoints c ON c.job_id = j.id`,
+      )
+      .all() as any[];
     db.close();
     expect(rows.map((row) => row.status)).toEqual(['queued', 'queued', 'queued']);
     expect(rows.every((row) => row.failures === 0)).toBe(true);
@@ -62,7 +80,9 @@ describe('SIGTERM', () => {
       } while (!['succeeded', 'failed', 'cancelled'].includes(finished.status));
       expect(finished).toMatchObject({ status: 'succeeded', progress: { epoch: 4000 } });
       const model = await api(server, 'GET', `/v1/jobs/${id}/model`);
-      expect(model.layers.map(({ W, b }: any) => ({ W, b }))).toEqual(trainDirectly(finished.network, data, finished.training));
+      expect(model.layers.map(({ W, b }: any) => ({ W, b }))).toEqual(
+        trainDirectly(finished.network, data, finished.training),
+      );
     }
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);

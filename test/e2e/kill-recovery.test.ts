@@ -14,32 +14,89 @@ const regression = syntheticDataset(240, 8, 1, 13);
 
 const network = (units: number, activation: string, loss: string) => ({
   inputSize: 8,
-  layers: [{ units: 24, activation: 'tanh' }, { units: 12, activation: 'relu' }, { units, activation }],
+  layers: [
+    { units: 24, activation: 'tanh' },
+    { units: 12, activation: 'relu' },
+    { units, activation },
+  ],
   loss,
 });
 
 /** One job per optimizer, with shuffling, mini-batches (some with a remainder) and validation. */
 const JOBS = [
-  { network: network(2, 'softmax', 'categoricalCrossentropy'), dataset: binary,
-    training: { epochs: 3000, batchSize: 16, optimizer: { type: 'sgd', learningRate: 0.05 }, seed: 1, validationSplit: 0.2 } },
-  { network: network(3, 'softmax', 'categoricalCrossentropy'), dataset: classes,
-    training: { epochs: 3000, batchSize: 25, optimizer: { type: 'momentum', learningRate: 0.02, useNesterov: true }, seed: 2 } },
-  { network: network(3, 'softmax', 'categoricalCrossentropy'), dataset: classes,
-    training: { epochs: 3000, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.002 }, seed: 3, validationSplit: 0.1 } },
-  { network: network(1, 'linear', 'meanSquaredError'), dataset: regression,
-    training: { epochs: 3000, batchSize: 50, optimizer: { type: 'rmsprop', centered: true }, seed: 4 } },
-  { network: network(1, 'tanh', 'meanSquaredError'), dataset: regression,
-    training: { epochs: 3000, optimizer: { type: 'adagrad', learningRate: 0.05 }, seed: 5, shuffle: false } },
+  {
+    network: network(2, 'softmax', 'categoricalCrossentropy'),
+    dataset: binary,
+    training: {
+      epochs: 3000,
+      batchSize: 16,
+      optimizer: { type: 'sgd', learningRate: 0.05 },
+      seed: 1,
+      validationSplit: 0.2,
+    },
+  },
+  {
+    network: network(3, 'softmax', 'categoricalCrossentropy'),
+    dataset: classes,
+    training: {
+      epochs: 3000,
+      batchSize: 25,
+      optimizer: { type: 'momentum', learningRate: 0.02, useNesterov: true },
+      seed: 2,
+    },
+  },
+  {
+    network: network(3, 'softmax', 'categoricalCrossentropy'),
+    dataset: classes,
+    training: {
+      epochs: 3000,
+      batchSize: 32,
+      optimizer: { type: 'adam', learningRate: 0.002 },
+      seed: 3,
+      validationSplit: 0.1,
+    },
+  },
+  {
+    network: network(1, 'linear', 'meanSquaredError'),
+    dataset: regression,
+    training: {
+      epochs: 3000,
+      batchSize: 50,
+      optimizer: { type: 'rmsprop', centered: true },
+      seed: 4,
+    },
+  },
+  {
+    network: network(1, 'tanh', 'meanSquaredError'),
+    dataset: regression,
+    training: {
+      epochs: 3000,
+      optimizer: { type: 'adagrad', learningRate: 0.05 },
+      seed: 5,
+      shuffle: false,
+    },
+  },
 ];
 
-async function api(server: ServerProcess, method: string, path: string, body?: unknown): Promise<any> {
+async function api(
+  server: ServerProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<any> {
   const response = await fetch(`${server.url}${path}`, {
-    method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
   });
   return response.json();
 }
 
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+async function waitUntil(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -60,25 +117,44 @@ async function historyOf(server: ServerProcess, id: string): Promise<number[]> {
 
 describe('a server killed with SIGKILL mid-training', () => {
   it('loses no job, repeats or skips no epoch, and ends with the weights of an uninterrupted run', async () => {
-    const env = { DATA_DIR: dataDir, WORKERS: '2', CHECKPOINT_EVERY_EPOCHS: '100', LOG_LEVEL: 'warn' };
+    const env = {
+      DATA_DIR: dataDir,
+      WORKERS: '2',
+      CHECKPOINT_EVERY_EPOCHS: '100',
+      LOG_LEVEL: 'warn',
+    };
     let server = await spawnServer(env);
     const ids: string[] = [];
     for (const job of JOBS) ids.push((await api(server, 'POST', '/v1/jobs', job)).id);
 
-    const progressOf = async () => Promise.all(ids.map((id) => api(server, 'GET', `/v1/jobs/${id}`)));
+    const progressOf = async () =>
+      Promise.all(ids.map((id) => api(server, 'GET', `/v1/jobs/${id}`)));
     const kills = 2;
     for (let round = 0; round < kills; round++) {
       // Kill while some job is mid-training past a checkpoint, and while some work remains.
-      await waitUntil(async () => (await progressOf()).some((job) =>
-        job.status === 'running' && job.progress.epoch > 150 && job.progress.epoch < job.progress.epochs - 100),
-      'a job is mid-training');
+      await waitUntil(
+        async () =>
+          (await progressOf()).some(
+            (job) =>
+              job.status === 'running' &&
+              job.progress.epoch > 150 &&
+              job.progress.epoch < job.progress.epochs - 100,
+          ),
+        'a job is mid-training',
+      );
       server.child.kill('SIGKILL');
       expect(await server.exited).toBe('SIGKILL');
       server = await spawnServer(env);
     }
 
-    await waitUntil(async () => (await progressOf()).every((job) => job.status === 'succeeded'
-      || job.status === 'failed' || job.status === 'cancelled'), 'every job finished');
+    await waitUntil(
+      async () =>
+        (await progressOf()).every(
+          (job) =>
+            job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled',
+        ),
+      'every job finished',
+    );
     const jobs = await progressOf();
     expect(jobs.map((job) => job.status)).toEqual(JOBS.map(() => 'succeeded'));
     expect(jobs.some((job) => job.attempts > 1)).toBe(true);
@@ -93,11 +169,15 @@ describe('a server killed with SIGKILL mid-training', () => {
 
       const model = await api(server, 'GET', `/v1/jobs/${job.id}/model`);
       const reference = trainDirectly(job.network, JOBS[index].dataset, job.training);
-      expect(model.layers.map(({ W, b }: { W: number[][]; b: number[] }) => ({ W, b }))).toEqual(reference);
+      expect(model.layers.map(({ W, b }: { W: number[][]; b: number[] }) => ({ W, b }))).toEqual(
+        reference,
+      );
     }
 
-    console.info(`kill rounds survived: ${kills}; jobs: ${jobs.length}, lost: 0; attempts: `
-      + `${jobs.map((job) => job.attempts).join(', ')}; epochs duplicated: ${duplicated}, missing: ${missing}`);
+    console.info(
+      `kill rounds survived: ${kills}; jobs: ${jobs.length}, lost: 0; attempts: ` +
+        `${jobs.map((job) => job.attempts).join(', ')}; epochs duplicated: ${duplicated}, missing: ${missing}`,
+    );
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);

@@ -2,8 +2,15 @@ import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/service.js';
 import {
-  XOR_2_10_1, XOR_DATASET, httpClient, longJob, pollUntil, readWholeHistory, startRealService,
-  temporaryDataDir, type HttpClient,
+  XOR_2_10_1,
+  XOR_DATASET,
+  httpClient,
+  longJob,
+  pollUntil,
+  readWholeHistory,
+  startRealService,
+  temporaryDataDir,
+  type HttpClient,
 } from '../support/server.js';
 
 const dataDir = temporaryDataDir();
@@ -15,12 +22,18 @@ afterAll(async () => {
 });
 
 function waitForStatus(api: HttpClient, jobId: string, statuses: string[]) {
-  return pollUntil(async () => (await api.get(`/v1/jobs/${jobId}`)).body,
-    (job) => statuses.includes(job.status), `job ${jobId} to be ${statuses.join(' or ')}`);
+  return pollUntil(
+    async () => (await api.get(`/v1/jobs/${jobId}`)).body,
+    (job) => statuses.includes(job.status),
+    `job ${jobId} to be ${statuses.join(' or ')}`,
+  );
 }
 
 /** Everything a client can read about the stored resources, as the API answers it. */
-async function snapshot(api: HttpClient, ids: { dataset: string; network: string; jobs: string[] }) {
+async function snapshot(
+  api: HttpClient,
+  ids: { dataset: string; network: string; jobs: string[] },
+) {
   const jobs = [];
   for (const id of ids.jobs) {
     jobs.push({
@@ -44,12 +57,20 @@ describe('a restart on the same DATA_DIR', () => {
     let api = httpClient(service.url);
     const dataset = (await api.post('/v1/datasets', XOR_DATASET)).body.id;
     const network = (await api.post('/v1/networks', XOR_2_10_1)).body.id;
-    const finished = (await api.post('/v1/jobs', { network: { id: network }, dataset: { id: dataset },
-      training: { epochs: 500, optimizer: { type: 'sgd', learningRate: 1 }, seed: 4 } })).body.id;
+    const finished = (
+      await api.post('/v1/jobs', {
+        network: { id: network },
+        dataset: { id: dataset },
+        training: { epochs: 500, optimizer: { type: 'sgd', learningRate: 1 }, seed: 4 },
+      })
+    ).body.id;
     const cancelled = (await api.post('/v1/jobs', longJob())).body.id;
     await waitForStatus(api, finished, ['succeeded']);
-    await pollUntil(async () => (await api.get(`/v1/jobs/${cancelled}`)).body.progress.epoch,
-      (epoch) => epoch > 0, 'the long job to report an epoch');
+    await pollUntil(
+      async () => (await api.get(`/v1/jobs/${cancelled}`)).body.progress.epoch,
+      (epoch) => epoch > 0,
+      'the long job to report an epoch',
+    );
     await api.post(`/v1/jobs/${cancelled}/cancel`);
     await waitForStatus(api, cancelled, ['cancelled']);
     const ids = { dataset, network, jobs: [finished, cancelled] };

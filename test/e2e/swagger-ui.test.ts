@@ -6,8 +6,13 @@ import { startRealService, temporaryDataDir } from '../support/server.js';
 
 /** A Chromium to drive: CHROMIUM_PATH, the system's, or one that Playwright installed. */
 function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser',
-    '/usr/bin/google-chrome', chromium.executablePath()];
+  const candidates = [
+    process.env.CHROMIUM_PATH,
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    chromium.executablePath(),
+  ];
   return candidates.find((path): path is string => Boolean(path) && existsSync(path!));
 }
 

@@ -4,8 +4,15 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '../../src/service.js';
 import {
-  XOR_2_10_1, XOR_DATASET, httpClient, longJob, pollUntil, readWholeHistory, startRealService,
-  temporaryDataDir, type HttpClient,
+  XOR_2_10_1,
+  XOR_DATASET,
+  httpClient,
+  longJob,
+  pollUntil,
+  readWholeHistory,
+  startRealService,
+  temporaryDataDir,
+  type HttpClient,
 } from '../support/server.js';
 
 /**
@@ -41,31 +48,45 @@ async function submitJob(body: object): Promise<string> {
 function countStoredEpochs(jobId: string): { count: number; first: number; last: number } {
   const db = new Database(join(dataDir, 'chainrule.db'), { readonly: true });
   try {
-    return db.prepare(`SELECT count(*) AS count, min(epoch) AS first, max(epoch) AS last FROM job_history
-      WHERE job_id = ?`).get(jobId) as { count: number; first: number; last: number };
+    return db
+      .prepare(
+        `SELECT count(*) AS count, min(epoch) AS first, max(epoch) AS last FROM job_history
+      WHERE job_id = ?`,
+      )
+      .get(jobId) as { count: number; first: number; last: number };
   } finally {
     db.close();
   }
 }
 
 function waitForStatus(jobId: string, statuses: string[]) {
-  return pollUntil(async () => (await api.get(`/v1/jobs/${jobId}`)).body,
-    (job) => statuses.includes(job.status), `job ${jobId} to be ${statuses.join(' or ')}`);
+  return pollUntil(
+    async () => (await api.get(`/v1/jobs/${jobId}`)).body,
+    (job) => statuses.includes(job.status),
+    `job ${jobId} to be ${statuses.join(' or ')}`,
+  );
 }
 
-describe('the lecture\'s XOR 2-10-1 job on the real service', () => {
+describe("the lecture's XOR 2-10-1 job on the real service", () => {
   it('runs to succeeded with every epoch in its history once, a falling cost and W₁ of [2][10]', async () => {
     const epochs = 2000;
     const jobId = await submit({ epochs, optimizer: { type: 'sgd', learningRate: 1 }, seed: 1 });
 
     const job = await waitForStatus(jobId, ['succeeded', 'failed', 'cancelled']);
 
-    expect(job).toMatchObject({ status: 'succeeded', stopReason: 'epochs', error: null, attempts: 1,
-      progress: { epoch: epochs, epochs } });
+    expect(job).toMatchObject({
+      status: 'succeeded',
+      stopReason: 'epochs',
+      error: null,
+      attempts: 1,
+      progress: { epoch: epochs, epochs },
+    });
     expect(Date.parse(job.finishedAt)).toBeGreaterThanOrEqual(Date.parse(job.startedAt));
 
     const history = await readWholeHistory(api, jobId);
-    expect(history.map((item) => item.epoch)).toEqual(Array.from({ length: epochs }, (_, index) => index + 1));
+    expect(history.map((item) => item.epoch)).toEqual(
+      Array.from({ length: epochs }, (_, index) => index + 1),
+    );
     const costs = history.map((item) => item.cost);
     expect(costs[costs.length - 1]).toBeLessThan(costs[0] / 10);
     expect(costs[costs.length - 1]).toBe(job.cost);
@@ -88,32 +109,54 @@ describe('the lecture\'s XOR 2-10-1 job on the real service', () => {
     expect(job).toMatchObject({ status: 'succeeded', progress: { epoch: epochs } });
     expect(countStoredEpochs(jobId)).toEqual({ count: epochs, first: 1, last: epochs });
     const head = (await api.get(`/v1/jobs/${jobId}/history?limit=500`)).body;
-    expect(head.items.map((item: { epoch: number }) => item.epoch)).toEqual(Array.from({ length: 500 }, (_, index) => index + 1));
+    expect(head.items.map((item: { epoch: number }) => item.epoch)).toEqual(
+      Array.from({ length: 500 }, (_, index) => index + 1),
+    );
     const tail = (await api.get(`/v1/jobs/${jobId}/history?after=${epochs - 1}`)).body;
-    expect(tail).toEqual({ items: [expect.objectContaining({ epoch: epochs, cost: job.cost })], nextAfter: null });
+    expect(tail).toEqual({
+      items: [expect.objectContaining({ epoch: epochs, cost: job.cost })],
+      nextAfter: null,
+    });
   });
 
   it('gives the same history and weights, bit for bit, when the same job runs again', async () => {
-    const training = { epochs: 300, optimizer: { type: 'adam', learningRate: 0.05 }, seed: 11, batchSize: 2 };
+    const training = {
+      epochs: 300,
+      optimizer: { type: 'adam', learningRate: 0.05 },
+      seed: 11,
+      batchSize: 2,
+    };
     const first = await submit(training);
     const second = await submit(training);
     await waitForStatus(first, ['succeeded']);
     await waitForStatus(second, ['succeeded']);
 
     expect(await readWholeHistory(api, second)).toEqual(
-      (await readWholeHistory(api, first)).map((item) => ({ ...item, elapsedMs: expect.any(Number) })));
-    expect((await api.get(`/v1/jobs/${second}/model`)).body.layers)
-      .toEqual((await api.get(`/v1/jobs/${first}/model`)).body.layers);
+      (await readWholeHistory(api, first)).map((item) => ({
+        ...item,
+        elapsedMs: expect.any(Number),
+      })),
+    );
+    expect((await api.get(`/v1/jobs/${second}/model`)).body.layers).toEqual(
+      (await api.get(`/v1/jobs/${first}/model`)).body.layers,
+    );
   });
 });
 
 describe('cancelling a running job on the real service', () => {
   it('stops it midway: it ends cancelled with the model of its last finished epoch', async () => {
     const jobId = await submitJob(longJob());
-    await pollUntil(async () => (await api.get(`/v1/jobs/${jobId}`)).body,
-      (job) => job.status === 'running' && job.progress.epoch > 0, 'the long job to report an epoch');
-    const checkpoint = await pollUntil(async () => api.get(`/v1/jobs/${jobId}/model?checkpoint=latest`),
-      (answer) => answer.status === 200, 'a checkpoint of the running job', { polls: 500 }).catch(() => null);
+    await pollUntil(
+      async () => (await api.get(`/v1/jobs/${jobId}`)).body,
+      (job) => job.status === 'running' && job.progress.epoch > 0,
+      'the long job to report an epoch',
+    );
+    const checkpoint = await pollUntil(
+      async () => api.get(`/v1/jobs/${jobId}/model?checkpoint=latest`),
+      (answer) => answer.status === 200,
+      'a checkpoint of the running job',
+      { polls: 500 },
+    ).catch(() => null);
 
     const cancel = await api.post(`/v1/jobs/${jobId}/cancel`);
     expect(cancel.status).toBe(200);
@@ -131,7 +174,10 @@ describe('cancelling a running job on the real service', () => {
 
     // The history ends at the model's epoch: nothing of the interrupted epoch is left.
     const tail = await api.get(`/v1/jobs/${jobId}/history?after=${model.body.epoch - 1}`);
-    expect(tail.body).toMatchObject({ items: [{ epoch: model.body.epoch, cost: model.body.cost }], nextAfter: null });
+    expect(tail.body).toMatchObject({
+      items: [{ epoch: model.body.epoch, cost: model.body.cost }],
+      nextAfter: null,
+    });
   });
 });
 
@@ -140,15 +186,21 @@ describe('two jobs on two workers', () => {
     const first = await submitJob(longJob(7));
     const second = await submitJob(longJob(8));
 
-    const running = await pollUntil(async () => (await api.get('/v1/jobs?status=running')).body.items
-      .map((job: { id: string }) => job.id), (ids: string[]) => ids.includes(first) && ids.includes(second),
-    'both jobs to be running at once');
+    const running = await pollUntil(
+      async () =>
+        (await api.get('/v1/jobs?status=running')).body.items.map((job: { id: string }) => job.id),
+      (ids: string[]) => ids.includes(first) && ids.includes(second),
+      'both jobs to be running at once',
+    );
     expect(running).toEqual(expect.arrayContaining([first, second]));
 
     // Both make progress while they run side by side.
     const progress = async (id: string) => (await api.get(`/v1/jobs/${id}`)).body.progress.epoch;
-    await pollUntil(async () => [await progress(first), await progress(second)],
-      (epochs) => epochs.every((epoch) => epoch > 0), 'both jobs to report epochs');
+    await pollUntil(
+      async () => [await progress(first), await progress(second)],
+      (epochs) => epochs.every((epoch) => epoch > 0),
+      'both jobs to report epochs',
+    );
 
     await api.post(`/v1/jobs/${first}/cancel`);
     await api.post(`/v1/jobs/${second}/cancel`);

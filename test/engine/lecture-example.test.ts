@@ -4,7 +4,11 @@ import { explainGradients, matrixFromRows } from '../../src/engine/index.js';
 describe('the lecture example f = x·W + b', () => {
   it('gives f = −7, ∂f/∂W = 5, ∂f/∂x = −2 and ∂f/∂b = 1 for W = −2, x = 5, b = 3', () => {
     const explanation = explainGradients({
-      definition: { inputSize: 1, layers: [{ units: 1, activation: 'linear' }], loss: 'meanSquaredError' },
+      definition: {
+        inputSize: 1,
+        layers: [{ units: 1, activation: 'linear' }],
+        loss: 'meanSquaredError',
+      },
       layers: [{ W: matrixFromRows([[-2]]), b: matrixFromRows([[3]]) }],
       inputs: matrixFromRows([[5]]),
     });

@@ -1,23 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Graph, Random, buildDenseGraph, countParameters, createPredictor, describeGraph, describeNetworkGraph,
-  initializeParameters, jsKernels, matrixFromRows, matrixToRows, zerosMatrix,
+  Graph,
+  Random,
+  buildDenseGraph,
+  countParameters,
+  createPredictor,
+  describeGraph,
+  describeNetworkGraph,
+  initializeParameters,
+  jsKernels,
+  matrixFromRows,
+  matrixToRows,
+  zerosMatrix,
   type NetworkDefinition,
 } from '../../src/engine/index.js';
 
 const NETWORK: NetworkDefinition = {
   inputSize: 3,
-  layers: [{ units: 8, activation: 'leakyRelu', alpha: 0.1 }, { units: 4, activation: 'softmax' }],
+  layers: [
+    { units: 8, activation: 'leakyRelu', alpha: 0.1 },
+    { units: 4, activation: 'softmax' },
+  ],
   loss: 'categoricalCrossentropy',
 };
 
 function rows(count: number, width: number, seed = 1): number[][] {
   const random = new Random(seed);
-  return Array.from({ length: count }, () => Array.from({ length: width }, () => random.uniformBetween(-3, 3)));
+  return Array.from({ length: count }, () =>
+    Array.from({ length: width }, () => random.uniformBetween(-3, 3)),
+  );
 }
 
 /** The outputs of one plain forward pass over all rows at once, on a graph recorded that tall. */
-function forwardAtOnce(network: NetworkDefinition, layers: ReturnType<typeof initializeParameters>, inputs: number[][]) {
+function forwardAtOnce(
+  network: NetworkDefinition,
+  layers: ReturnType<typeof initializeParameters>,
+  inputs: number[][],
+) {
   const graph = new Graph(jsKernels);
   const net = buildDenseGraph(graph, network, layers, { rows: inputs.length, withTargets: false });
   net.inputs.value.set(matrixFromRows(inputs).data);
@@ -32,12 +51,18 @@ describe('createPredictor', () => {
 
     for (const count of [1, 3, 1024, 1500]) {
       const inputs = rows(count, 3, count);
-      expect(matrixToRows(predictor.predict(matrixFromRows(inputs)))).toEqual(forwardAtOnce(NETWORK, layers, inputs));
+      expect(matrixToRows(predictor.predict(matrixFromRows(inputs)))).toEqual(
+        forwardAtOnce(NETWORK, layers, inputs),
+      );
     }
   });
 
   it('gives a row the same output whatever batch it comes in, so padding rows never leak in', () => {
-    const predictor = createPredictor(NETWORK, initializeParameters(NETWORK, new Random(4)), jsKernels);
+    const predictor = createPredictor(
+      NETWORK,
+      initializeParameters(NETWORK, new Random(4)),
+      jsKernels,
+    );
     const inputs = rows(5, 3);
 
     const together = matrixToRows(predictor.predict(matrixFromRows(inputs)));
@@ -49,8 +74,14 @@ describe('createPredictor', () => {
   });
 
   it('shortens its chunks for wide networks, keeping its memory bound near the weights plus 16 MiB', () => {
-    const wide: NetworkDefinition = { inputSize: 4, layers: [{ units: 3000, activation: 'relu' },
-      { units: 2, activation: 'linear' }], loss: 'meanSquaredError' };
+    const wide: NetworkDefinition = {
+      inputSize: 4,
+      layers: [
+        { units: 3000, activation: 'relu' },
+        { units: 2, activation: 'linear' },
+      ],
+      loss: 'meanSquaredError',
+    };
     const layers = initializeParameters(wide, new Random(2));
     const predictor = createPredictor(wide, layers, jsKernels);
     const inputs = rows(300, 4);
@@ -58,7 +89,9 @@ describe('createPredictor', () => {
     // 4 + 3 × 3002 values a row: 2²⁰ of them fit 116 rows, so chunks of 64.
     expect(predictor.chunkRows).toBe(64);
     expect(predictor.footprintBytes).toBeLessThanOrEqual(8 * (countParameters(wide) + 2 * 2 ** 20));
-    expect(matrixToRows(predictor.predict(matrixFromRows(inputs)))).toEqual(forwardAtOnce(wide, layers, inputs));
+    expect(matrixToRows(predictor.predict(matrixFromRows(inputs)))).toEqual(
+      forwardAtOnce(wide, layers, inputs),
+    );
   });
 
   it('keeps its own copy of the weights', () => {
@@ -72,15 +105,24 @@ describe('createPredictor', () => {
   });
 
   it('refuses rows of the wrong width, naming both shapes', () => {
-    const predictor = createPredictor(NETWORK, initializeParameters(NETWORK, new Random(4)), jsKernels);
+    const predictor = createPredictor(
+      NETWORK,
+      initializeParameters(NETWORK, new Random(4)),
+      jsKernels,
+    );
 
-    expect(() => predictor.predict(zerosMatrix(2, 4))).toThrow('predict: the network takes 3 inputs per row (shapes [2, 4] and [2, 3])');
+    expect(() => predictor.predict(zerosMatrix(2, 4))).toThrow(
+      'predict: the network takes 3 inputs per row (shapes [2, 4] and [2, 3])',
+    );
   });
 });
 
 describe('describeNetworkGraph', () => {
   it('describes the graph a training step of that batch height records, without recording it that tall', () => {
-    const network: NetworkDefinition = { ...NETWORK, layers: [{ units: 5, activation: 'tanh' }, ...NETWORK.layers] };
+    const network: NetworkDefinition = {
+      ...NETWORK,
+      layers: [{ units: 5, activation: 'tanh' }, ...NETWORK.layers],
+    };
     const graph = new Graph(jsKernels);
     let inputs = network.inputSize;
     const zeros = network.layers.map(({ units }) => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/engine/index.js';
 
-const draw = (random: Random, count: number) => Array.from({ length: count }, () => random.uniform());
+const draw = (random: Random, count: number) =>
+  Array.from({ length: count }, () => random.uniform());
 
 describe('Random', () => {
   it('repeats its sequence for the same seed and differs for another', () => {
@@ -36,7 +37,8 @@ describe('Random', () => {
     const random = new Random(2);
     const values = Array.from({ length: 20_000 }, () => random.normal());
     const mean = values.reduce((total, value) => total + value, 0) / values.length;
-    const variance = values.reduce((total, value) => total + (value - mean) ** 2, 0) / values.length;
+    const variance =
+      values.reduce((total, value) => total + (value - mean) ** 2, 0) / values.length;
     expect(Math.abs(mean)).toBeLessThan(0.03);
     expect(Math.abs(Math.sqrt(variance) - 1)).toBeLessThan(0.03);
   });

@@ -2,21 +2,40 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRunningService, type RunningService } from '../support/running-service.js';
 
-const XOR = { inputs: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [[0], [1], [1], [0]] };
-const NETWORK = { inputSize: 2, layers: [{ units: 4, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
-  loss: 'binaryCrossentropy' };
+const XOR = {
+  inputs: [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ],
+  targets: [[0], [1], [1], [0]],
+};
+const NETWORK = {
+  inputSize: 2,
+  layers: [
+    { units: 4, activation: 'tanh' },
+    { units: 1, activation: 'sigmoid' },
+  ],
+  loss: 'binaryCrossentropy',
+};
 const job = (epochs: number) => ({ network: NETWORK, dataset: XOR, training: { epochs, seed: 3 } });
 
 let running: RunningService;
 beforeEach(async () => {
-  running = await startRunningService({ MAX_ATTEMPTS: '3', WORKERS: '2', WORKER_HEAP_MB: '64' }, {
-    workerFile: {
-      filename: fileURLToPath(new URL('../support/crashing-worker.ts', import.meta.url)),
-      execArgv: [...process.execArgv, '--import', 'tsx'],
+  running = await startRunningService(
+    { MAX_ATTEMPTS: '3', WORKERS: '2', WORKER_HEAP_MB: '64' },
+    {
+      workerFile: {
+        filename: fileURLToPath(new URL('../support/crashing-worker.ts', import.meta.url)),
+        execArgv: [...process.execArgv, '--import', 'tsx'],
+      },
     },
-  });
+  );
 });
-afterEach(async () => { await running.stop(); });
+afterEach(async () => {
+  await running.stop();
+});
 
 describe('a training worker that dies', () => {
   it('fails only its own attempt: the job is retried and succeeds, and other jobs go on', async () => {
@@ -42,7 +61,11 @@ describe('a training worker that dies', () => {
     const healthy = (await running.request('POST', '/v1/jobs', job(300))).body.id;
 
     const failed = await running.waitForJob(buggy);
-    expect(failed).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'WORKER_CRASHED' } });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      error: { code: 'WORKER_CRASHED' },
+    });
     expect(failed.error.message).toContain('planted bug');
     expect(await running.waitForJob(healthy)).toMatchObject({ status: 'succeeded' });
 

@@ -6,7 +6,10 @@ import { submitJob } from '../../src/queue/submit-job.js';
 import { newId } from '../../src/storage/ids.js';
 import type { HistoryItem, JobRecord } from '../../src/storage/records.js';
 import {
-  IdempotencyKeyUsedError, type IdempotentWrite, type Store, type StoreNotification,
+  IdempotencyKeyUsedError,
+  type IdempotentWrite,
+  type Store,
+  type StoreNotification,
 } from '../../src/storage/store.js';
 import { postgresBackend, sqliteBackend, type OpenedStore } from '../support/store-backends.js';
 
@@ -17,34 +20,92 @@ import { postgresBackend, sqliteBackend, type OpenedStore } from '../support/sto
 const backends = [sqliteBackend, postgresBackend()];
 const config = loadConfig({ LOG_LEVEL: 'silent' });
 
-const XOR = { inputs: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [[0], [1], [1], [0]] };
-const NETWORK = { inputSize: 2, layers: [{ units: 2, activation: 'tanh' as const }, { units: 1, activation: 'sigmoid' as const }],
-  loss: 'binaryCrossentropy' as const };
-const TRAINING = { epochs: 100, optimizer: { type: 'sgd' as const, learningRate: 0.5 }, shuffle: false, validationSplit: 0, l2: 0 };
+const XOR = {
+  inputs: [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ],
+  targets: [[0], [1], [1], [0]],
+};
+const NETWORK = {
+  inputSize: 2,
+  layers: [
+    { units: 2, activation: 'tanh' as const },
+    { units: 1, activation: 'sigmoid' as const },
+  ],
+  loss: 'binaryCrossentropy' as const,
+};
+const TRAINING = {
+  epochs: 100,
+  optimizer: { type: 'sgd' as const, learningRate: 0.5 },
+  shuffle: false,
+  validationSplit: 0,
+  l2: 0,
+};
 
-const claimAt = (owner: string, now: number, maxAttempts = 3) =>
-  ({ owner, now, leaseMs: 1000, maxAttempts, startedAt: new Date(now).toISOString() });
-const item = (epoch: number, cost = 1 / epoch): HistoryItem =>
-  ({ epoch, cost, gradientNorms: [0.5, epoch / 3], elapsedMs: epoch * 0.25 });
-const progressThrough = (from: number, to: number, checkpoint: { epoch: number; state: Uint8Array } | null = null) => {
+const claimAt = (owner: string, now: number, maxAttempts = 3) => ({
+  owner,
+  now,
+  leaseMs: 1000,
+  maxAttempts,
+  startedAt: new Date(now).toISOString(),
+});
+const item = (epoch: number, cost = 1 / epoch): HistoryItem => ({
+  epoch,
+  cost,
+  gradientNorms: [0.5, epoch / 3],
+  elapsedMs: epoch * 0.25,
+});
+const progressThrough = (
+  from: number,
+  to: number,
+  checkpoint: { epoch: number; state: Uint8Array } | null = null,
+) => {
   const items = Array.from({ length: to - from + 1 }, (_, index) => item(from + index));
-  return { items, epoch: to, cost: items[items.length - 1].cost, validationCost: null, bestEpoch: to, checkpoint };
+  return {
+    items,
+    epoch: to,
+    cost: items[items.length - 1].cost,
+    validationCost: null,
+    bestEpoch: to,
+    checkpoint,
+  };
 };
 const ended = (status: 'succeeded' | 'failed' | 'cancelled', lastEpoch: number) => ({
-  status, stopReason: status === 'succeeded' ? 'epochs' as const : null, error: null,
-  model: null, lastEpoch, bestEpoch: lastEpoch, finishedAt: new Date().toISOString(),
+  status,
+  stopReason: status === 'succeeded' ? ('epochs' as const) : null,
+  error: null,
+  model: null,
+  lastEpoch,
+  bestEpoch: lastEpoch,
+  finishedAt: new Date().toISOString(),
 });
 
 function xorDataset(tenant: string) {
   return buildDataset(XOR, tenant, config.limits);
 }
 
-async function enqueue(store: Store, tenant = 'default', options: { queueLimit?: number;
-  idempotency?: IdempotentWrite<JobRecord>; datasetId?: string } = {}): Promise<JobRecord> {
-  return submitJob({ store, limits: config.limits, queueLimit: options.queueLimit ?? 1000, tenantJobLimit: 1000 }, {
-    tenant, network: NETWORK, training: TRAINING, idempotency: options.idempotency,
-    dataset: options.datasetId ? { id: options.datasetId } : xorDataset(tenant),
-  });
+async function enqueue(
+  store: Store,
+  tenant = 'default',
+  options: {
+    queueLimit?: number;
+    idempotency?: IdempotentWrite<JobRecord>;
+    datasetId?: string;
+  } = {},
+): Promise<JobRecord> {
+  return submitJob(
+    { store, limits: config.limits, queueLimit: options.queueLimit ?? 1000, tenantJobLimit: 1000 },
+    {
+      tenant,
+      network: NETWORK,
+      training: TRAINING,
+      idempotency: options.idempotency,
+      dataset: options.datasetId ? { id: options.datasetId } : xorDataset(tenant),
+    },
+  );
 }
 
 /** Notifications a store delivers to this process, collected until `stop()`. */
@@ -57,7 +118,8 @@ function collect(store: Store) {
     async until(check: (all: StoreNotification[]) => boolean): Promise<StoreNotification[]> {
       const deadline = Date.now() + 10_000;
       while (!check(seen)) {
-        if (Date.now() > deadline) throw new Error(`notifications never matched; got ${JSON.stringify(seen)}`);
+        if (Date.now() > deadline)
+          throw new Error(`notifications never matched; got ${JSON.stringify(seen)}`);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       return seen;
@@ -82,38 +144,55 @@ describe.each(backends)('the $name store', (backend) => {
 
   describe('datasets', () => {
     it('round-trips float64 values bit for bit and keeps tenants apart', async () => {
-      const values = [[-0, 5e-324], [Number.MAX_VALUE, -1.7976931348623157e308], [0.1 + 0.2, Math.PI]];
-      const dataset = buildDataset({ inputs: values, targets: [[1], [2], [3]] }, 'alice', config.limits);
+      const values = [
+        [-0, 5e-324],
+        [Number.MAX_VALUE, -1.7976931348623157e308],
+        [0.1 + 0.2, Math.PI],
+      ];
+      const dataset = buildDataset(
+        { inputs: values, targets: [[1], [2], [3]] },
+        'alice',
+        config.limits,
+      );
       const created = await store.datasets.create(dataset);
 
       expect(await store.datasets.get('alice', dataset.id)).toEqual(created);
       expect(created.createdAt).toBe(dataset.createdAt);
       expect(await store.datasets.get('bob', dataset.id)).toBeNull();
       const stored = await store.datasets.values(dataset.id);
-      expect(Buffer.from(stored!.inputs.buffer).equals(Buffer.from(dataset.inputs.buffer))).toBe(true);
+      expect(Buffer.from(stored!.inputs.buffer).equals(Buffer.from(dataset.inputs.buffer))).toBe(
+        true,
+      );
       expect(Object.is(stored!.inputs[0], -0)).toBe(true);
       expect(Array.from(stored!.targets)).toEqual([1, 2, 3]);
     });
 
     it('pages newest first with a cursor that continues where the last page ended', async () => {
       const ids: string[] = [];
-      for (let index = 0; index < 5; index++) ids.push((await store.datasets.create(xorDataset('alice'))).id);
+      for (let index = 0; index < 5; index++)
+        ids.push((await store.datasets.create(xorDataset('alice'))).id);
       await store.datasets.create(xorDataset('bob'));
 
       const first = await store.datasets.list('alice', { limit: 2 });
       const second = await store.datasets.list('alice', { limit: 2, beforeSeq: first.nextSeq! });
       const last = await store.datasets.list('alice', { limit: 2, beforeSeq: second.nextSeq! });
-      expect([...first.items, ...second.items, ...last.items].map((dataset) => dataset.id)).toEqual(ids.reverse());
+      expect([...first.items, ...second.items, ...last.items].map((dataset) => dataset.id)).toEqual(
+        ids.reverse(),
+      );
       expect(last.nextSeq).toBeNull();
     });
 
     it('refuses to delete a dataset that a queued or running job uses, and deletes it once the job ended', async () => {
       const dataset = await store.datasets.create(xorDataset('default'));
       const job = await enqueue(store, 'default', { datasetId: dataset.id });
-      await expect(store.datasets.delete('default', dataset.id)).rejects.toBeInstanceOf(DatasetInUseError);
+      await expect(store.datasets.delete('default', dataset.id)).rejects.toBeInstanceOf(
+        DatasetInUseError,
+      );
 
       await store.jobs.claimNext(claimAt('a', Date.now()));
-      await expect(store.datasets.delete('default', dataset.id)).rejects.toBeInstanceOf(DatasetInUseError);
+      await expect(store.datasets.delete('default', dataset.id)).rejects.toBeInstanceOf(
+        DatasetInUseError,
+      );
 
       await store.jobs.finish(job.id, 1, ended('succeeded', 0));
       expect(await store.datasets.delete('other', dataset.id)).toBe(false);
@@ -126,28 +205,46 @@ describe.each(backends)('the $name store', (backend) => {
     it('store a definition as written and page newest first', async () => {
       const records = [];
       for (let index = 0; index < 3; index++) {
-        const record = { id: newId('net'), tenant: 'alice', definition: { ...NETWORK, initializer: 'heNormal' as const },
-          parameterCount: 9, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, index)).toISOString() };
+        const record = {
+          id: newId('net'),
+          tenant: 'alice',
+          definition: { ...NETWORK, initializer: 'heNormal' as const },
+          parameterCount: 9,
+          createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, index)).toISOString(),
+        };
         records.push(await store.networks.create(record));
       }
       expect(await store.networks.get('alice', records[0].id)).toEqual(records[0]);
       expect(await store.networks.get('bob', records[0].id)).toBeNull();
       const page = await store.networks.list('alice', { limit: 2 });
       expect(page.items.map((network) => network.id)).toEqual([records[2].id, records[1].id]);
-      expect((await store.networks.list('alice', { limit: 2, beforeSeq: page.nextSeq! })).items).toEqual([records[0]]);
+      expect(
+        (await store.networks.list('alice', { limit: 2, beforeSeq: page.nextSeq! })).items,
+      ).toEqual([records[0]]);
     });
   });
 
   describe('idempotency keys', () => {
     const write = (tenant: string, key: string): IdempotentWrite<JobRecord> => ({
-      tenant, scope: 'POST /v1/jobs', key, requestHash: `hash-${key}`,
-      render: (job) => ({ statusCode: 202, body: JSON.stringify({ id: job.id }), location: `/v1/jobs/${job.id}` }),
+      tenant,
+      scope: 'POST /v1/jobs',
+      key,
+      requestHash: `hash-${key}`,
+      render: (job) => ({
+        statusCode: 202,
+        body: JSON.stringify({ id: job.id }),
+        location: `/v1/jobs/${job.id}`,
+      }),
     });
 
     it('record the first response with the resource and refuse a second create with the same key', async () => {
       const job = await enqueue(store, 'alice', { idempotency: write('alice', 'k1') });
       expect(await store.idempotency.find('alice', 'POST /v1/jobs', 'k1')).toEqual({
-        requestHash: 'hash-k1', statusCode: 202, body: JSON.stringify({ id: job.id }), location: `/v1/jobs/${job.id}` });
+        requestHash: 'hash-k1',
+        statusCode: 202,
+        body: JSON.stringify({ id: job.id }),
+        location: `/v1/jobs/${job.id}`,
+      });
 
       const again = enqueue(store, 'alice', { idempotency: write('alice', 'k1') });
       await expect(again).rejects.toBeInstanceOf(IdempotencyKeyUsedError);
@@ -170,12 +267,14 @@ describe.each(backends)('the $name store', (backend) => {
     it('refuses a job beyond the queue limit with QUEUE_FULL and stores nothing of it', async () => {
       await enqueue(store, 'default', { queueLimit: 2 });
       await enqueue(store, 'default', { queueLimit: 2 });
-      await expect(enqueue(store, 'default', { queueLimit: 2 })).rejects.toBeInstanceOf(QueueFullError);
+      await expect(enqueue(store, 'default', { queueLimit: 2 })).rejects.toBeInstanceOf(
+        QueueFullError,
+      );
       expect(await store.jobs.countWaiting()).toBe(2);
       expect((await store.datasets.list('default', { limit: 10 })).items).toHaveLength(2);
     });
 
-    it('lists jobs newest first, by status, with a cursor, and only the tenant\'s own', async () => {
+    it("lists jobs newest first, by status, with a cursor, and only the tenant's own", async () => {
       const jobs = [];
       for (let index = 0; index < 4; index++) jobs.push(await enqueue(store, 'alice'));
       await enqueue(store, 'bob');
@@ -183,24 +282,36 @@ describe.each(backends)('the $name store', (backend) => {
 
       const page = await store.jobs.list('alice', { limit: 3 });
       expect(page.items.map((job) => job.id)).toEqual([jobs[3].id, jobs[2].id, jobs[1].id]);
-      expect((await store.jobs.list('alice', { limit: 3, beforeSeq: page.nextSeq! })).items.map((job) => job.id))
-        .toEqual([jobs[0].id]);
-      expect((await store.jobs.list('alice', { limit: 10, status: 'running' })).items.map((job) => job.id))
-        .toEqual([jobs[0].id]);
+      expect(
+        (await store.jobs.list('alice', { limit: 3, beforeSeq: page.nextSeq! })).items.map(
+          (job) => job.id,
+        ),
+      ).toEqual([jobs[0].id]);
+      expect(
+        (await store.jobs.list('alice', { limit: 10, status: 'running' })).items.map(
+          (job) => job.id,
+        ),
+      ).toEqual([jobs[0].id]);
       expect(await store.jobs.get('bob', jobs[0].id)).toBeNull();
       expect((await store.jobs.getById(jobs[0].id))?.tenant).toBe('alice');
     });
   });
 
   describe('claims', () => {
-    it('take one tenant\'s jobs in submission order and bring what a worker needs', async () => {
+    it("take one tenant's jobs in submission order and bring what a worker needs", async () => {
       const first = await enqueue(store);
       const second = await enqueue(store);
       const now = Date.now();
 
       const claimed = await store.jobs.claimNext(claimAt('a', now));
-      expect(claimed!.job).toMatchObject({ id: first.id, status: 'running', attempts: 1, failures: 0, leaseOwner: 'a',
-        leaseExpiresAt: now + 1000 });
+      expect(claimed!.job).toMatchObject({
+        id: first.id,
+        status: 'running',
+        attempts: 1,
+        failures: 0,
+        leaseOwner: 'a',
+        leaseExpiresAt: now + 1000,
+      });
       expect(claimed!.dataset).toMatchObject({ rows: 4, inputSize: 2, targetSize: 1 });
       expect(Array.from(claimed!.dataset.inputs)).toEqual(XOR.inputs.flat());
       expect(claimed!.checkpoint).toBeNull();
@@ -209,11 +320,16 @@ describe.each(backends)('the $name store', (backend) => {
     });
 
     it('are fair across tenants: the tenant with the fewest running jobs goes first', async () => {
-      const busy = [await enqueue(store, 'busy'), await enqueue(store, 'busy'), await enqueue(store, 'busy')];
+      const busy = [
+        await enqueue(store, 'busy'),
+        await enqueue(store, 'busy'),
+        await enqueue(store, 'busy'),
+      ];
       const quiet = await enqueue(store, 'quiet');
       const now = Date.now();
       const order = [];
-      for (let index = 0; index < 4; index++) order.push((await store.jobs.claimNext(claimAt('a', now)))!.job.id);
+      for (let index = 0; index < 4; index++)
+        order.push((await store.jobs.claimNext(claimAt('a', now)))!.job.id);
       // busy's oldest job is older than quiet's; after it, quiet has fewer running jobs.
       expect(order).toEqual([busy[0].id, quiet.id, busy[1].id, busy[2].id]);
     });
@@ -221,10 +337,14 @@ describe.each(backends)('the $name store', (backend) => {
     it('never hand one job to two stores claiming at the same time', async () => {
       const other = await opened.openAnother();
       const ids = [];
-      for (let index = 0; index < 8; index++) ids.push((await enqueue(store, `tenant-${index % 3}`)).id);
+      for (let index = 0; index < 8; index++)
+        ids.push((await enqueue(store, `tenant-${index % 3}`)).id);
       const now = Date.now();
-      const claims = await Promise.all(Array.from({ length: 12 }, (_, index) =>
-        (index % 2 === 0 ? store : other).jobs.claimNext(claimAt(`owner-${index}`, now))));
+      const claims = await Promise.all(
+        Array.from({ length: 12 }, (_, index) =>
+          (index % 2 === 0 ? store : other).jobs.claimNext(claimAt(`owner-${index}`, now)),
+        ),
+      );
       const claimed = claims.filter((claim) => claim !== null).map((claim) => claim!.job.id);
       expect(claimed.sort()).toEqual([...ids].sort());
     });
@@ -235,7 +355,10 @@ describe.each(backends)('the $name store', (backend) => {
       const other = await opened.openAnother();
       const { id } = await enqueue(store);
       const now = Date.now();
-      expect((await store.jobs.claimNext(claimAt('process-a', now)))!.job).toMatchObject({ id, attempts: 1 });
+      expect((await store.jobs.claimNext(claimAt('process-a', now)))!.job).toMatchObject({
+        id,
+        attempts: 1,
+      });
       expect(await other.jobs.claimNext(claimAt('process-b', now + 500))).toBeNull();
 
       const taken = await other.jobs.claimNext(claimAt('process-b', now + 1001));
@@ -250,17 +373,37 @@ describe.each(backends)('the $name store', (backend) => {
       expect(await store.jobs.recordProgress(id, 1, progressThrough(1, 1))).toBe(true);
       await other.jobs.claimNext(claimAt('process-b', now + 2000));
 
-      expect(await store.jobs.recordProgress(id, 1, progressThrough(2, 2, { epoch: 2, state: new Uint8Array([1]) })))
-        .toBe(false);
+      expect(
+        await store.jobs.recordProgress(
+          id,
+          1,
+          progressThrough(2, 2, { epoch: 2, state: new Uint8Array([1]) }),
+        ),
+      ).toBe(false);
       expect(await store.jobs.finish(id, 1, ended('succeeded', 2))).toBe(false);
-      expect(await store.jobs.renewLeases('process-a', [{ id, attempt: 1 }], now + 5000)).toEqual({ held: [], lost: [id] });
-      expect(await store.jobs.release(id, 1, { countFailure: true, maxAttempts: 3, checkpoint: null,
-        failure: { code: 'WORKER_CRASHED', message: 'x' }, finishedAt: new Date().toISOString() })).toBeNull();
+      expect(await store.jobs.renewLeases('process-a', [{ id, attempt: 1 }], now + 5000)).toEqual({
+        held: [],
+        lost: [id],
+      });
+      expect(
+        await store.jobs.release(id, 1, {
+          countFailure: true,
+          maxAttempts: 3,
+          checkpoint: null,
+          failure: { code: 'WORKER_CRASHED', message: 'x' },
+          finishedAt: new Date().toISOString(),
+        }),
+      ).toBeNull();
 
       expect(await other.jobs.recordProgress(id, 2, progressThrough(2, 2))).toBe(true);
       expect((await other.jobs.history(id, 0, 10)).map((entry) => entry.epoch)).toEqual([1, 2]);
       expect(await other.jobs.latestCheckpoint(id)).toBeNull();
-      expect(await other.jobs.getById(id)).toMatchObject({ status: 'running', attempts: 2, epoch: 2, leaseOwner: 'process-b' });
+      expect(await other.jobs.getById(id)).toMatchObject({
+        status: 'running',
+        attempts: 2,
+        epoch: 2,
+        leaseOwner: 'process-b',
+      });
     });
 
     it('fail a job with WORKER_CRASHED once its runners stopped responding maxAttempts times', async () => {
@@ -269,8 +412,12 @@ describe.each(backends)('the $name store', (backend) => {
       await store.jobs.claimNext(claimAt('a', now, 2));
       await store.jobs.claimNext(claimAt('b', now + 1001, 2));
       expect(await store.jobs.claimNext(claimAt('c', now + 2002, 2))).toBeNull();
-      expect(await store.jobs.getById(id)).toMatchObject({ status: 'failed', failures: 2, leaseOwner: null,
-        error: { code: 'WORKER_CRASHED' } });
+      expect(await store.jobs.getById(id)).toMatchObject({
+        status: 'failed',
+        failures: 2,
+        leaseOwner: null,
+        error: { code: 'WORKER_CRASHED' },
+      });
     });
 
     it('are renewed for the owner that holds them, which learns of a cancel request', async () => {
@@ -281,15 +428,39 @@ describe.each(backends)('the $name store', (backend) => {
       await store.jobs.claimNext(claimAt('a', now));
       await store.jobs.requestCancel('default', second.id, new Date().toISOString());
 
-      const renewal = await store.jobs.renewLeases('a', [{ id: first.id, attempt: 1 }, { id: second.id, attempt: 1 }],
-        now + 60_000);
+      const renewal = await store.jobs.renewLeases(
+        'a',
+        [
+          { id: first.id, attempt: 1 },
+          { id: second.id, attempt: 1 },
+        ],
+        now + 60_000,
+      );
       expect(renewal.lost).toEqual([]);
       expect(renewal.held).toEqual([
-        { id: first.id, attempts: 1, leaseOwner: 'a', leaseExpiresAt: now + 60_000, cancelRequested: false },
-        { id: second.id, attempts: 1, leaseOwner: 'a', leaseExpiresAt: now + 60_000, cancelRequested: true },
+        {
+          id: first.id,
+          attempts: 1,
+          leaseOwner: 'a',
+          leaseExpiresAt: now + 60_000,
+          cancelRequested: false,
+        },
+        {
+          id: second.id,
+          attempts: 1,
+          leaseOwner: 'a',
+          leaseExpiresAt: now + 60_000,
+          cancelRequested: true,
+        },
       ]);
-      expect(await store.jobs.renewLeases('b', [{ id: first.id, attempt: 1 }], now)).toEqual({ held: [], lost: [first.id] });
-      expect((await store.jobs.runningLeases()).map((lease) => lease.id)).toEqual([first.id, second.id]);
+      expect(await store.jobs.renewLeases('b', [{ id: first.id, attempt: 1 }], now)).toEqual({
+        held: [],
+        lost: [first.id],
+      });
+      expect((await store.jobs.runningLeases()).map((lease) => lease.id)).toEqual([
+        first.id,
+        second.id,
+      ]);
     });
   });
 
@@ -308,17 +479,26 @@ describe.each(backends)('the $name store', (backend) => {
       expect(await store.jobs.recordProgress(id, 1, progressThrough(1, 2, checkpoint))).toBe(true);
       expect(await store.jobs.history(id, 0, 10)).toEqual([item(1), item(2)]);
       expect(await store.jobs.latestCheckpoint(id)).toEqual(checkpoint);
-      expect(await store.jobs.getById(id)).toMatchObject({ epoch: 2, cost: item(2).cost, bestEpoch: 2 });
+      expect(await store.jobs.getById(id)).toMatchObject({
+        epoch: 2,
+        cost: item(2).cost,
+        bestEpoch: 2,
+      });
     });
 
     it('replaces a replayed epoch instead of repeating it, and pages the history', async () => {
       const { id } = await enqueue(store);
       await store.jobs.claimNext(claimAt('a', Date.now()));
       await store.jobs.recordProgress(id, 1, progressThrough(1, 5));
-      await store.jobs.recordProgress(id, 1, { ...progressThrough(4, 7), items: [item(4, 0.25), ...progressThrough(5, 7).items] });
+      await store.jobs.recordProgress(id, 1, {
+        ...progressThrough(4, 7),
+        items: [item(4, 0.25), ...progressThrough(5, 7).items],
+      });
 
-      expect((await store.jobs.history(id, 0, 100)).map((entry) => entry.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-      expect((await store.jobs.history(id, 3, 1))).toEqual([item(4, 0.25)]);
+      expect((await store.jobs.history(id, 0, 100)).map((entry) => entry.epoch)).toEqual([
+        1, 2, 3, 4, 5, 6, 7,
+      ]);
+      expect(await store.jobs.history(id, 3, 1)).toEqual([item(4, 0.25)]);
       expect((await store.jobs.history(id, 5, 10)).map((entry) => entry.epoch)).toEqual([6, 7]);
     });
   });
@@ -327,15 +507,36 @@ describe.each(backends)('the $name store', (backend) => {
     it('stores the model, trims history past the last epoch, drops the checkpoint and clears the lease', async () => {
       const { id } = await enqueue(store);
       await store.jobs.claimNext(claimAt('a', Date.now()));
-      await store.jobs.recordProgress(id, 1, progressThrough(1, 6, { epoch: 6, state: new Uint8Array([7]) }));
-      const layers = [{ W: { rows: 2, cols: 2, data: Float64Array.from([0.1, -0.2, 1e-300, 3]) },
-        b: { rows: 1, cols: 2, data: Float64Array.from([0, -0]) } }];
-      expect(await store.jobs.finish(id, 1, { ...ended('cancelled', 4), stopReason: 'cancelled',
-        model: { epoch: 4, cost: 0.125, layers } })).toBe(true);
+      await store.jobs.recordProgress(
+        id,
+        1,
+        progressThrough(1, 6, { epoch: 6, state: new Uint8Array([7]) }),
+      );
+      const layers = [
+        {
+          W: { rows: 2, cols: 2, data: Float64Array.from([0.1, -0.2, 1e-300, 3]) },
+          b: { rows: 1, cols: 2, data: Float64Array.from([0, -0]) },
+        },
+      ];
+      expect(
+        await store.jobs.finish(id, 1, {
+          ...ended('cancelled', 4),
+          stopReason: 'cancelled',
+          model: { epoch: 4, cost: 0.125, layers },
+        }),
+      ).toBe(true);
 
-      expect(await store.jobs.getById(id)).toMatchObject({ status: 'cancelled', stopReason: 'cancelled', epoch: 4,
-        hasModel: true, leaseOwner: null, leaseExpiresAt: null });
-      expect((await store.jobs.history(id, 0, 100)).map((entry) => entry.epoch)).toEqual([1, 2, 3, 4]);
+      expect(await store.jobs.getById(id)).toMatchObject({
+        status: 'cancelled',
+        stopReason: 'cancelled',
+        epoch: 4,
+        hasModel: true,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      });
+      expect((await store.jobs.history(id, 0, 100)).map((entry) => entry.epoch)).toEqual([
+        1, 2, 3, 4,
+      ]);
       expect(await store.jobs.latestCheckpoint(id)).toBeNull();
       expect(await store.jobs.model(id)).toEqual({ epoch: 4, cost: 0.125, layers });
       expect(await store.jobs.finish(id, 1, ended('succeeded', 6))).toBe(false);
@@ -347,9 +548,21 @@ describe.each(backends)('the $name store', (backend) => {
       const { id } = await enqueue(store);
       await store.jobs.claimNext(claimAt('a', Date.now()));
       const checkpoint = { epoch: 3, state: new Uint8Array([3, 3, 3]) };
-      expect(await store.jobs.release(id, 1, { countFailure: false, maxAttempts: 1, checkpoint,
-        failure: { code: 'WORKER_CRASHED', message: 'suspended' }, finishedAt: new Date().toISOString() })).toBe('queued');
-      expect(await store.jobs.getById(id)).toMatchObject({ status: 'queued', failures: 0, attempts: 1, leaseOwner: null });
+      expect(
+        await store.jobs.release(id, 1, {
+          countFailure: false,
+          maxAttempts: 1,
+          checkpoint,
+          failure: { code: 'WORKER_CRASHED', message: 'suspended' },
+          finishedAt: new Date().toISOString(),
+        }),
+      ).toBe('queued');
+      expect(await store.jobs.getById(id)).toMatchObject({
+        status: 'queued',
+        failures: 0,
+        attempts: 1,
+        leaseOwner: null,
+      });
 
       const again = await store.jobs.claimNext(claimAt('b', Date.now()));
       expect(again!.checkpoint).toEqual(checkpoint);
@@ -358,14 +571,23 @@ describe.each(backends)('the $name store', (backend) => {
 
     it('counts a crash as a failure and ends the job failed with the failure at maxAttempts', async () => {
       const { id } = await enqueue(store);
-      const crash = { countFailure: true, maxAttempts: 2, checkpoint: null,
-        failure: { code: 'WORKER_CRASHED', message: 'the training worker crashed: boom' }, finishedAt: new Date().toISOString() };
+      const crash = {
+        countFailure: true,
+        maxAttempts: 2,
+        checkpoint: null,
+        failure: { code: 'WORKER_CRASHED', message: 'the training worker crashed: boom' },
+        finishedAt: new Date().toISOString(),
+      };
       await store.jobs.claimNext(claimAt('a', Date.now()));
       expect(await store.jobs.release(id, 1, crash)).toBe('queued');
       await store.jobs.claimNext(claimAt('a', Date.now()));
       expect(await store.jobs.release(id, 2, crash)).toBe('failed');
-      expect(await store.jobs.getById(id)).toMatchObject({ status: 'failed', failures: 2,
-        error: crash.failure, finishedAt: crash.finishedAt });
+      expect(await store.jobs.getById(id)).toMatchObject({
+        status: 'failed',
+        failures: 2,
+        error: crash.failure,
+        finishedAt: crash.finishedAt,
+      });
       expect(await store.jobs.release(id, 2, crash)).toBeNull();
     });
   });
@@ -379,13 +601,20 @@ describe.each(backends)('the $name store', (backend) => {
 
       expect(await store.jobs.requestCancel('bob', queued.id, finishedAt)).toBeNull();
       // `queued` was claimed first (submission order): cancel the other one while queued.
-      expect(await store.jobs.requestCancel('alice', running.id, finishedAt)).toMatchObject({ status: 'cancelled',
-        stopReason: 'cancelled', cancelRequested: true, finishedAt });
-      expect(await store.jobs.requestCancel('alice', queued.id, finishedAt)).toMatchObject({ status: 'running',
-        cancelRequested: true });
+      expect(await store.jobs.requestCancel('alice', running.id, finishedAt)).toMatchObject({
+        status: 'cancelled',
+        stopReason: 'cancelled',
+        cancelRequested: true,
+        finishedAt,
+      });
+      expect(await store.jobs.requestCancel('alice', queued.id, finishedAt)).toMatchObject({
+        status: 'running',
+        cancelRequested: true,
+      });
       await store.jobs.finish(queued.id, 1, { ...ended('cancelled', 0), stopReason: 'cancelled' });
-      expect(await store.jobs.requestCancel('alice', queued.id, new Date().toISOString()))
-        .toMatchObject({ status: 'cancelled', finishedAt: expect.any(String) });
+      expect(
+        await store.jobs.requestCancel('alice', queued.id, new Date().toISOString()),
+      ).toMatchObject({ status: 'cancelled', finishedAt: expect.any(String) });
     });
   });
 
@@ -396,10 +625,20 @@ describe.each(backends)('the $name store', (backend) => {
       const now = Date.now();
       await store.jobs.claimNext(claimAt('a', now));
       await other.jobs.claimNext(claimAt('b', now + 1001));
-      await other.jobs.release(id, 2, { countFailure: false, maxAttempts: 3, checkpoint: null,
-        failure: { code: 'WORKER_CRASHED', message: 'suspended' }, finishedAt: new Date().toISOString() });
+      await other.jobs.release(id, 2, {
+        countFailure: false,
+        maxAttempts: 3,
+        checkpoint: null,
+        failure: { code: 'WORKER_CRASHED', message: 'suspended' },
+        finishedAt: new Date().toISOString(),
+      });
       await store.jobs.claimNext(claimAt('c', Date.now()));
-      expect((await store.jobs.attempts(id)).at(-1)).toMatchObject({ attempt: 3, owner: 'c', endedAt: null, outcome: null });
+      expect((await store.jobs.attempts(id)).at(-1)).toMatchObject({
+        attempt: 3,
+        owner: 'c',
+        endedAt: null,
+        outcome: null,
+      });
       await store.jobs.finish(id, 3, ended('succeeded', 0));
 
       const attempts = await other.jobs.attempts(id);
@@ -443,31 +682,46 @@ describe.each(backends)('the $name store', (backend) => {
       await heard.until((all) => all.some((one) => one.type === 'status'));
       heard.seen.length = 0;
       expect(await store.jobs.recordProgress(id, 7, progressThrough(1, 1))).toBe(false);
-      await expect(store.jobs.recordProgress(id, 1, { ...progressThrough(1, 1),
-        items: [{ ...item(1), cost: null as unknown as number }] })).rejects.toThrow();
+      await expect(
+        store.jobs.recordProgress(id, 1, {
+          ...progressThrough(1, 1),
+          items: [{ ...item(1), cost: null as unknown as number }],
+        }),
+      ).rejects.toThrow();
       // A marker write that is announced: everything before it would have arrived first.
       await store.jobs.recordProgress(id, 1, progressThrough(1, 2));
       const seen = await heard.until((all) => all.length >= 1);
       heard.stop();
-      expect(seen).toEqual([{ type: 'epochs', jobId: id, fromEpoch: 1, toEpoch: 2, origin: store.notifications.origin }]);
+      expect(seen).toEqual([
+        { type: 'epochs', jobId: id, fromEpoch: 1, toEpoch: 2, origin: store.notifications.origin },
+      ]);
     });
 
-    it(backend.name === 'postgres'
-      ? 'reach every other store on the same database, from any replica'
-      : 'stay inside the process that wrote (other processes poll)', async () => {
-      const other = await opened.openAnother();
-      const heard = collect(other);
-      const { id } = await enqueue(store);
-      await store.jobs.claimNext(claimAt('a', Date.now()));
-      await store.jobs.requestCancel('default', id, new Date().toISOString());
-      // A change on `other` itself, announced after the ones above would have been.
-      await enqueue(other);
+    it(
+      backend.name === 'postgres'
+        ? 'reach every other store on the same database, from any replica'
+        : 'stay inside the process that wrote (other processes poll)',
+      async () => {
+        const other = await opened.openAnother();
+        const heard = collect(other);
+        const { id } = await enqueue(store);
+        await store.jobs.claimNext(claimAt('a', Date.now()));
+        await store.jobs.requestCancel('default', id, new Date().toISOString());
+        // A change on `other` itself, announced after the ones above would have been.
+        await enqueue(other);
 
-      const seen = await heard.until((all) => all.some((one) => one.origin === other.notifications.origin));
-      heard.stop();
-      const fromFirst = seen.filter((one) => one.origin === store.notifications.origin).map((one) => one.type);
-      expect(fromFirst).toEqual(backend.name === 'postgres' ? ['runnable', 'status', 'cancel'] : []);
-      expect(store.notifications.reachesOtherProcesses).toBe(backend.name === 'postgres');
-    });
+        const seen = await heard.until((all) =>
+          all.some((one) => one.origin === other.notifications.origin),
+        );
+        heard.stop();
+        const fromFirst = seen
+          .filter((one) => one.origin === store.notifications.origin)
+          .map((one) => one.type);
+        expect(fromFirst).toEqual(
+          backend.name === 'postgres' ? ['runnable', 'status', 'cancel'] : [],
+        );
+        expect(store.notifications.reachesOtherProcesses).toBe(backend.name === 'postgres');
+      },
+    );
   });
 });

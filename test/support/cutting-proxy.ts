@@ -57,9 +57,10 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
       return count;
     },
     // Kept-alive connections would hold close() until the service's keep-alive timeout.
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }

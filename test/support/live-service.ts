@@ -11,7 +11,11 @@ export interface LiveService {
   /** JSON request against the running server; rejects on a non-2xx answer. */
   call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
   /** Polls a job until `predicate` holds. */
-  waitForJob(id: string, predicate: (job: JobView) => boolean, timeoutMs?: number): Promise<JobView>;
+  waitForJob(
+    id: string,
+    predicate: (job: JobView) => boolean,
+    timeoutMs?: number,
+  ): Promise<JobView>;
   stop(): Promise<void>;
 }
 
@@ -28,7 +32,13 @@ export interface JobView {
  */
 export async function startLiveService(env: Record<string, string> = {}): Promise<LiveService> {
   const dataDir = await mkdtemp(join(tmpdir(), 'chainrule-live-'));
-  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, WORKERS: '1', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    WORKERS: '1',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
   const service = await startService(config, { logger: createLogger('silent') });
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -51,7 +61,8 @@ export async function startLiveService(env: Record<string, string> = {}): Promis
       for (;;) {
         const job = await call<JobView>('GET', `/v1/jobs/${id}`);
         if (predicate(job)) return job;
-        if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status} at epoch ${job.progress.epoch}`);
+        if (Date.now() > deadline)
+          throw new Error(`job ${id} still ${job.status} at epoch ${job.progress.epoch}`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
@@ -72,11 +83,21 @@ export function slowXorJob(epochs: number) {
     network: {
       inputSize: 2,
       layers: [
-        { units: 128, activation: 'tanh' }, { units: 128, activation: 'tanh' }, { units: 1, activation: 'sigmoid' },
+        { units: 128, activation: 'tanh' },
+        { units: 128, activation: 'tanh' },
+        { units: 1, activation: 'sigmoid' },
       ],
       loss: 'binaryCrossentropy',
     },
-    dataset: { inputs: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [[0], [1], [1], [0]] },
+    dataset: {
+      inputs: [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ],
+      targets: [[0], [1], [1], [0]],
+    },
     training: { epochs, optimizer: { type: 'sgd', learningRate: 0.1 }, seed: 1 },
   };
 }

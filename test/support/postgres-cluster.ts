@@ -30,18 +30,25 @@ export function findPostgresBinaries(): string | null {
   if (process.env.POSTGRES_BIN) candidates.push(process.env.POSTGRES_BIN);
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
-    const versions = readdirSync(debian).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(debian)
+      .filter((name) => /^\d+$/.test(name))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((version) => join(debian, version, 'bin')));
   }
   for (const folder of (process.env.PATH ?? '').split(':')) if (folder) candidates.push(folder);
-  return candidates.find((folder) => ['initdb', 'pg_ctl', 'postgres'].every((tool) => existsSync(join(folder, tool))))
-    ?? null;
+  return (
+    candidates.find((folder) =>
+      ['initdb', 'pg_ctl', 'postgres'].every((tool) => existsSync(join(folder, tool))),
+    ) ?? null
+  );
 }
 
 /** initdb refuses to run as root: as root, the server runs as the `postgres` user. */
 function asServerUser(binaries: string, tool: string, args: string[]): [string, string[]] {
   const path = join(binaries, tool);
-  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
+  return process.getuid?.() === 0
+    ? ['runuser', ['-u', 'postgres', '--', path, ...args]]
+    : [path, args];
 }
 
 async function freePort(): Promise<number> {
@@ -73,15 +80,35 @@ export async function startPostgresCluster(binaries: string): Promise<PostgresCl
     await run(command, commandArgs, { cwd: folder });
   };
 
-  await tool('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C',
-    '--no-sync']);
-  appendFileSync(join(dataDir, 'postgresql.conf'), [
-    '', "listen_addresses = '127.0.0.1'", `port = ${port}`, `unix_socket_directories = '${folder}'`,
-    'max_connections = 300', 'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', '',
-  ].join('\n'));
+  await tool('initdb', [
+    '-D',
+    dataDir,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--encoding=UTF8',
+    '--locale=C',
+    '--no-sync',
+  ]);
+  appendFileSync(
+    join(dataDir, 'postgresql.conf'),
+    [
+      '',
+      "listen_addresses = '127.0.0.1'",
+      `port = ${port}`,
+      `unix_socket_directories = '${folder}'`,
+      'max_connections = 300',
+      'fsync = off',
+      'synchronous_commit = off',
+      'full_page_writes = off',
+      '',
+    ].join('\n'),
+  );
 
-  const start = () => tool('pg_ctl', ['-D', dataDir, '-l', join(folder, 'server.log'), '-w', '-t', '60', 'start']);
-  const stop = (mode: 'fast' | 'immediate') => tool('pg_ctl', ['-D', dataDir, '-m', mode, '-w', 'stop']);
+  const start = () =>
+    tool('pg_ctl', ['-D', dataDir, '-l', join(folder, 'server.log'), '-w', '-t', '60', 'start']);
+  const stop = (mode: 'fast' | 'immediate') =>
+    tool('pg_ctl', ['-D', dataDir, '-m', mode, '-w', 'stop']);
   await start();
 
   let destroyed = false;
@@ -100,19 +127,25 @@ export async function startPostgresCluster(binaries: string): Promise<PostgresCl
 }
 
 /** A fresh, empty database on the server `adminUrl` points at; `drop()` removes it. */
-export async function createTestDatabase(adminUrl: string, prefix = 'chainrule_test'): Promise<{ url: string;
-  drop(): Promise<void> }> {
+export async function createTestDatabase(
+  adminUrl: string,
+  prefix = 'chainrule_test',
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    drop: () =>
+      withAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
 }
 
-async function withAdmin(adminUrl: string, work: (client: pg.Client) => Promise<unknown>): Promise<void> {
+async function withAdmin(
+  adminUrl: string,
+  work: (client: pg.Client) => Promise<unknown>,
+): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {

@@ -1,5 +1,9 @@
 import type { TestProject } from 'vitest/node';
-import { findPostgresBinaries, startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
+import {
+  findPostgresBinaries,
+  startPostgresCluster,
+  type PostgresCluster,
+} from './postgres-cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,12 +25,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (binaries) {
     cluster = await startPostgresCluster(binaries);
   } else if (process.env.REQUIRE_POSTGRES === '1') {
-    throw new Error('REQUIRE_POSTGRES=1 but no PostgreSQL server binaries were found '
-      + '(looked in $POSTGRES_BIN, /usr/lib/postgresql/*/bin and the PATH)');
+    throw new Error(
+      'REQUIRE_POSTGRES=1 but no PostgreSQL server binaries were found ' +
+        '(looked in $POSTGRES_BIN, /usr/lib/postgresql/*/bin and the PATH)',
+    );
   } else {
-    console.warn('\n*** PostgreSQL suite SKIPPED: no PostgreSQL server binaries found (looked in $POSTGRES_BIN, '
-      + '/usr/lib/postgresql/*/bin and the PATH). Install PostgreSQL to run it; REQUIRE_POSTGRES=1 makes '
-      + 'this an error. ***\n');
+    console.warn(
+      '\n*** PostgreSQL suite SKIPPED: no PostgreSQL server binaries found (looked in $POSTGRES_BIN, ' +
+        '/usr/lib/postgresql/*/bin and the PATH). Install PostgreSQL to run it; REQUIRE_POSTGRES=1 makes ' +
+        'this an error. ***\n',
+    );
   }
   project.provide('postgresAdminUrl', cluster?.url ?? null);
   project.provide('postgresBinaries', binaries);

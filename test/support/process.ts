@@ -26,7 +26,10 @@ export function spawnServer(env: Record<string, string>, entry = 'src/server.ts'
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
-  const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
+  const waiters: {
+    match: (line: Record<string, unknown>) => boolean;
+    resolve: (line: Record<string, unknown>) => void;
+  }[] = [];
   let stdout = '';
   let stderr = '';
 
@@ -44,18 +47,24 @@ export function spawnServer(env: Record<string, string>, entry = 'src/server.ts'
       }
     }
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
   return {
-    child, logs, exited,
+    child,
+    logs,
+    exited,
     stderr: () => stderr,
     waitForLog(match) {
       const seen = logs.find(match);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         waiters.push({ match, resolve });
-        void exited.then((code) => reject(new Error(`server exited (${code}) before the log line; stderr: ${stderr}`)));
+        void exited.then((code) =>
+          reject(new Error(`server exited (${code}) before the log line; stderr: ${stderr}`)),
+        );
       });
     },
   };

@@ -38,7 +38,8 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
     }
     if (line.startsWith('# TYPE ')) {
       const [name, type, ...rest] = line.slice(7).split(' ');
-      if (!NAME.test(name) || !TYPES.has(type) || rest.length > 0) throw new Error(`${where}: bad TYPE line: ${line}`);
+      if (!NAME.test(name) || !TYPES.has(type) || rest.length > 0)
+        throw new Error(`${where}: bad TYPE line: ${line}`);
       if (families.has(name)) throw new Error(`${where}: ${name} declared twice`);
       families.set(name, { name, type, help: '', samples: [] });
       return;
@@ -56,16 +57,27 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
 }
 
 /** The value of the one sample named `name` whose labels include `labels`. */
-export function sampleValue(families: Map<string, MetricFamily>, name: string,
-  labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(
+  families: Map<string, MetricFamily>,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   const family = familyOf(families, name);
-  const matches = family?.samples.filter((sample) => sample.name === name
-    && Object.entries(labels).every(([key, value]) => sample.labels[key] === value)) ?? [];
-  if (matches.length > 1) throw new Error(`${matches.length} samples of ${name} match ${JSON.stringify(labels)}`);
+  const matches =
+    family?.samples.filter(
+      (sample) =>
+        sample.name === name &&
+        Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    ) ?? [];
+  if (matches.length > 1)
+    throw new Error(`${matches.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return matches[0]?.value;
 }
 
-function familyOf(families: Map<string, MetricFamily>, sampleName: string): MetricFamily | undefined {
+function familyOf(
+  families: Map<string, MetricFamily>,
+  sampleName: string,
+): MetricFamily | undefined {
   const exact = families.get(sampleName);
   if (exact) return exact;
   const suffix = /_(bucket|sum|count)$/.exec(sampleName);
@@ -98,9 +110,12 @@ function parseLabels(text: string, where: string): Record<string, string> {
     const match = /^([^=]+)="((?:[^"\\]|\\[\\"n])*)"(,?)/.exec(rest);
     if (!match || !LABEL_NAME.test(match[1])) throw new Error(`${where}: bad labels {${text}}`);
     if (match[1] in labels) throw new Error(`${where}: label ${match[1]} repeated`);
-    labels[match[1]] = match[2].replace(/\\(["\\n])/g, (_all, char: string) => (char === 'n' ? '\n' : char));
+    labels[match[1]] = match[2].replace(/\\(["\\n])/g, (_all, char: string) =>
+      char === 'n' ? '\n' : char,
+    );
     rest = rest.slice(match[0].length);
-    if (rest.length > 0 && match[3] !== ',') throw new Error(`${where}: labels must be separated by commas`);
+    if (rest.length > 0 && match[3] !== ',')
+      throw new Error(`${where}: labels must be separated by commas`);
   }
   return labels;
 }
@@ -120,7 +135,8 @@ function checkHistogram(family: MetricFamily): void {
   }
   for (const [key, { buckets, count }] of series) {
     const last = buckets[buckets.length - 1];
-    if (!last || last[0] !== Number.POSITIVE_INFINITY) throw new Error(`${family.name}${key}: no +Inf bucket last`);
+    if (!last || last[0] !== Number.POSITIVE_INFINITY)
+      throw new Error(`${family.name}${key}: no +Inf bucket last`);
     buckets.forEach(([bound, value], index) => {
       if (index === 0) return;
       const [previousBound, previousValue] = buckets[index - 1];
@@ -128,6 +144,7 @@ function checkHistogram(family: MetricFamily): void {
         throw new Error(`${family.name}${key}: buckets not cumulative`);
       }
     });
-    if (last[1] !== count) throw new Error(`${family.name}${key}: +Inf bucket ${last[1]} ≠ count ${count}`);
+    if (last[1] !== count)
+      throw new Error(`${family.name}${key}: +Inf bucket ${last[1]} ≠ count ${count}`);
   }
 }

@@ -34,7 +34,11 @@ export async function startNextJob(store: Store, epochs: number): Promise<HandRu
   const { job } = claimed;
   const last = reports[reports.length - 1];
   await store.jobs.recordProgress(job.id, job.attempts, {
-    items: reports, epoch: last.epoch, cost: last.cost, validationCost: null, bestEpoch: null,
+    items: reports,
+    epoch: last.epoch,
+    cost: last.cost,
+    validationCost: null,
+    bestEpoch: null,
     checkpoint: checkpoint ? { epoch: last.epoch, state: checkpoint } : null,
   });
   return { jobId: job.id, attempt: job.attempts, reports };
@@ -48,36 +52,53 @@ export async function finishNextJob(store: Store): Promise<HandRun> {
 
   const { job } = claimed;
   await store.jobs.recordProgress(job.id, job.attempts, {
-    items: reports, epoch: result.epoch, cost: result.cost, validationCost: null,
-    bestEpoch: result.bestEpoch, checkpoint: null,
+    items: reports,
+    epoch: result.epoch,
+    cost: result.cost,
+    validationCost: null,
+    bestEpoch: result.bestEpoch,
+    checkpoint: null,
   });
   await store.jobs.finish(job.id, job.attempts, {
-    status: 'succeeded', stopReason: 'epochs', error: null,
+    status: 'succeeded',
+    stopReason: 'epochs',
+    error: null,
     model: { epoch: result.epoch, cost: result.cost, layers: result.layers },
-    lastEpoch: result.epoch, bestEpoch: result.bestEpoch, finishedAt: new Date().toISOString(),
+    lastEpoch: result.epoch,
+    bestEpoch: result.bestEpoch,
+    finishedAt: new Date().toISOString(),
   });
   return { jobId: job.id, attempt: job.attempts, reports };
 }
 
 async function claimNext(store: Store): Promise<ClaimedJob> {
-  const claimed = await store.jobs.claimNext({ owner: OWNER, now: Date.now(), leaseMs: 60_000,
-    maxAttempts: 3, startedAt: new Date().toISOString() });
+  const claimed = await store.jobs.claimNext({
+    owner: OWNER,
+    now: Date.now(),
+    leaseMs: 60_000,
+    maxAttempts: 3,
+    startedAt: new Date().toISOString(),
+  });
   if (!claimed) throw new Error('no queued job to claim');
   return claimed;
 }
 
 function trainerFor({ job, dataset }: ClaimedJob): Trainer {
   const { training } = job;
-  return new Trainer(job.network, {
-    inputs: { rows: dataset.rows, cols: dataset.inputSize, data: dataset.inputs },
-    targets: { rows: dataset.rows, cols: dataset.targetSize, data: dataset.targets },
-  }, {
-    epochs: training.epochs,
-    batchSize: training.batchSize ?? undefined,
-    optimizer: training.optimizer,
-    seed: training.seed,
-    shuffle: training.shuffle,
-    validationSplit: training.validationSplit,
-    l2: training.l2,
-  });
+  return new Trainer(
+    job.network,
+    {
+      inputs: { rows: dataset.rows, cols: dataset.inputSize, data: dataset.inputs },
+      targets: { rows: dataset.rows, cols: dataset.targetSize, data: dataset.targets },
+    },
+    {
+      epochs: training.epochs,
+      batchSize: training.batchSize ?? undefined,
+      optimizer: training.optimizer,
+      seed: training.seed,
+      shuffle: training.shuffle,
+      validationSplit: training.validationSplit,
+      l2: training.l2,
+    },
+  );
 }

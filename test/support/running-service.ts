@@ -20,10 +20,19 @@ export interface RunningService {
  * real port on 127.0.0.1. `stop()` shuts it down gracefully and removes the folder unless
  * `keepData` asks to reuse it.
  */
-export async function startRunningService(env: Record<string, string> = {},
-  options: Partial<ServiceOptions> & { dataDir?: string } = {}): Promise<RunningService> {
+export async function startRunningService(
+  env: Record<string, string> = {},
+  options: Partial<ServiceOptions> & { dataDir?: string } = {},
+): Promise<RunningService> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chainrule-test-'));
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, WORKERS: '2', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    WORKERS: '2',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
   const service = await startService(config, { logger: createLogger(config.logLevel), ...options });
   const url = service.url;
 
@@ -38,14 +47,21 @@ export async function startRunningService(env: Record<string, string> = {},
   }
 
   return {
-    service, url, dataDir, request,
-    async waitForJob(id, done = (job: JobRecord) => ['succeeded', 'failed', 'cancelled'].includes(job.status),
-      timeoutMs = 60_000) {
+    service,
+    url,
+    dataDir,
+    request,
+    async waitForJob(
+      id,
+      done = (job: JobRecord) => ['succeeded', 'failed', 'cancelled'].includes(job.status),
+      timeoutMs = 60_000,
+    ) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const { body } = await request('GET', `/v1/jobs/${id}`);
         if (done(body)) return body;
-        if (Date.now() > deadline) throw new Error(`job ${id} still ${body.status} after ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`job ${id} still ${body.status} after ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
@@ -57,11 +73,17 @@ export async function startRunningService(env: Record<string, string> = {},
 }
 
 /** Every history item of a job, following nextAfter until the end. */
-export async function fetchHistory(running: Pick<RunningService, 'request'>, id: string): Promise<any[]> {
+export async function fetchHistory(
+  running: Pick<RunningService, 'request'>,
+  id: string,
+): Promise<any[]> {
   const items: any[] = [];
   let after = 0;
   for (;;) {
-    const { body } = await running.request('GET', `/v1/jobs/${id}/history?after=${after}&limit=500`);
+    const { body } = await running.request(
+      'GET',
+      `/v1/jobs/${id}/history?after=${after}&limit=500`,
+    );
     items.push(...body.items);
     if (body.nextAfter === null || body.items.length === 0) return items;
     after = body.nextAfter;

@@ -28,7 +28,9 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     child.on('exit', (code, signal) => resolve(code ?? signal ?? -1));
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk) => { stderr += chunk; });
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+  });
 
   const logs: Record<string, unknown>[] = [];
   const url = await new Promise<string>((resolve, reject) => {
@@ -41,7 +43,9 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       }
       if (line.includes('chainrule started')) resolve(JSON.parse(line).url);
     });
-    void exited.then((code) => reject(new Error(`server exited (${code}) before it started: ${stderr}`)));
+    void exited.then((code) =>
+      reject(new Error(`server exited (${code}) before it started: ${stderr}`)),
+    );
   });
   return { child, url, exited, logs };
 }

@@ -14,15 +14,25 @@ export function temporaryDataDir(): string {
  * The real service: SQLite file in `dataDir`, a piscina pool of real worker threads (which load
  * workers/train-job.ts through tsx), an HTTP server on a free port of 127.0.0.1.
  */
-export async function startRealService(dataDir: string, env: Record<string, string> = {}): Promise<Service> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent', WORKERS: '2', ...env });
+export async function startRealService(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<Service> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    WORKERS: '2',
+    ...env,
+  });
   return startService(config, { logger: createLogger(config.logLevel) });
 }
 
 export interface HttpAnswer {
   readonly status: number;
   readonly headers: Headers;
-   
+
   readonly body: any;
 }
 
@@ -35,7 +45,11 @@ export function httpClient(baseUrl: string) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text ? JSON.parse(text) : null,
+    };
   }
   return {
     get: (path: string) => send('GET', path),
@@ -49,11 +63,18 @@ export type HttpClient = ReturnType<typeof httpClient>;
  * Polls `read` until `done` holds for its value. Bounded by a number of polls, not a duration
  * asserted on: the bound only keeps a broken build from hanging the suite.
  */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string,
-  { intervalMs = 20, polls = 2_500 } = {}): Promise<T> {
+export async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  { intervalMs = 20, polls = 2_500 } = {},
+): Promise<T> {
   let value = await read();
   for (let poll = 0; !done(value); poll++) {
-    if (poll >= polls) throw new Error(`gave up waiting for ${what}; last seen: ${JSON.stringify(value).slice(0, 500)}`);
+    if (poll >= polls)
+      throw new Error(
+        `gave up waiting for ${what}; last seen: ${JSON.stringify(value).slice(0, 500)}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
     value = await read();
   }
@@ -61,7 +82,10 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
 }
 
 /** Every history item of a job, following nextAfter page by page. */
-export async function readWholeHistory(api: HttpClient, jobId: string): Promise<{ epoch: number; cost: number }[]> {
+export async function readWholeHistory(
+  api: HttpClient,
+  jobId: string,
+): Promise<{ epoch: number; cost: number }[]> {
   const items: { epoch: number; cost: number }[] = [];
   let after: number | null = 0;
   while (after !== null) {
@@ -74,14 +98,22 @@ export async function readWholeHistory(api: HttpClient, jobId: string): Promise<
 
 export const XOR_DATASET = {
   name: 'xor',
-  inputs: [[0, 0], [0, 1], [1, 0], [1, 1]],
+  inputs: [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ],
   targets: [[0], [1], [1], [0]],
 };
 
 /** The lecture's network: 2 inputs, 10 sigmoid hidden units, 1 sigmoid output. */
 export const XOR_2_10_1 = {
   inputSize: 2,
-  layers: [{ units: 10, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }],
+  layers: [
+    { units: 10, activation: 'sigmoid' },
+    { units: 1, activation: 'sigmoid' },
+  ],
   loss: 'binaryCrossentropy',
 };
 
@@ -93,7 +125,7 @@ function noisyXor(rows: number) {
     const x = ((row * 7919) % 97) / 97;
     const y = ((row * 104_729) % 89) / 89;
     inputs.push([x, y]);
-    targets.push([(x > 0.5) !== (y > 0.5) ? 1 : 0]);
+    targets.push([x > 0.5 !== y > 0.5 ? 1 : 0]);
   }
   return { inputs, targets };
 }
@@ -106,7 +138,11 @@ export function longJob(seed = 7) {
   return {
     network: {
       inputSize: 2,
-      layers: [{ units: 32, activation: 'tanh' }, { units: 32, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
+      layers: [
+        { units: 32, activation: 'tanh' },
+        { units: 32, activation: 'tanh' },
+        { units: 1, activation: 'sigmoid' },
+      ],
       loss: 'binaryCrossentropy',
     },
     dataset: noisyXor(64),

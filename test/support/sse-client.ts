@@ -37,9 +37,13 @@ export class SseClient {
 
   static open(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
     return new Promise((resolve, reject) => {
-      const outgoing = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (response) => {
-        resolve(new SseClient(response));
-      });
+      const outgoing = request(
+        url,
+        { headers: { accept: 'text/event-stream', ...headers } },
+        (response) => {
+          resolve(new SseClient(response));
+        },
+      );
       outgoing.on('error', reject);
       outgoing.end();
     });
@@ -64,7 +68,8 @@ export class SseClient {
     while (!predicate(this)) {
       if (this.isEnded) throw new Error(`the stream ended first (${this.events.length} events)`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms (${this.events.length} events)`);
+      if (left <= 0)
+        throw new Error(`timed out after ${timeoutMs} ms (${this.events.length} events)`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 200));
         this.waiters.push(() => {
@@ -94,7 +99,11 @@ export class SseClient {
   private line(line: string): void {
     if (line === '') {
       if (this.fields.data.length > 0 || this.fields.event) {
-        this.events.push({ id: this.fields.id, event: this.fields.event ?? 'message', data: this.fields.data.join('\n') });
+        this.events.push({
+          id: this.fields.id,
+          event: this.fields.event ?? 'message',
+          data: this.fields.data.join('\n'),
+        });
       }
       this.fields = { data: [] };
       return;

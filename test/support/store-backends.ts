@@ -71,7 +71,8 @@ export function postgresBackend(): StoreBackend {
       database ??= createTestDatabase(adminUrl!);
       const { url } = await database;
       const stores: PostgresStore[] = [await PostgresStore.open(postgresOptions(url), logger)];
-      await stores[0].db.query(`TRUNCATE datasets, networks, jobs, job_history, job_checkpoints, idempotency_keys,
+      await stores[0].db
+        .query(`TRUNCATE datasets, networks, jobs, job_history, job_checkpoints, idempotency_keys,
         job_attempts RESTART IDENTITY`);
       return {
         store: stores[0],

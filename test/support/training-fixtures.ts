@@ -12,21 +12,36 @@ export function syntheticDataset(rows: number, features: number, classes: number
     const score = x.reduce((total, value, index) => total + Math.sin(value * (index + 1)), 0);
     const bucket = Math.min(classes - 1, Math.floor(((Math.tanh(score) + 1) / 2) * classes));
     inputs.push(x);
-    targets.push(classes === 1 ? [Math.tanh(score)] : Array.from({ length: classes }, (_, c) => (c === bucket ? 1 : 0)));
+    targets.push(
+      classes === 1
+        ? [Math.tanh(score)]
+        : Array.from({ length: classes }, (_, c) => (c === bucket ? 1 : 0)),
+    );
   }
   return { inputs, targets };
 }
 
 /** Trains in this process exactly what a job with this stored training trains: the reference. */
-export function trainDirectly(network: NetworkDefinition, data: { inputs: number[][]; targets: number[][] },
-  training: StoredTraining) {
-  const toMatrix = (rows: number[][]) => ({ rows: rows.length, cols: rows[0].length,
-    data: Float64Array.from(rows.flat()) });
-  const trainer = new Trainer(network, { inputs: toMatrix(data.inputs), targets: toMatrix(data.targets) },
-    toEngineOptions(training));
+export function trainDirectly(
+  network: NetworkDefinition,
+  data: { inputs: number[][]; targets: number[][] },
+  training: StoredTraining,
+) {
+  const toMatrix = (rows: number[][]) => ({
+    rows: rows.length,
+    cols: rows[0].length,
+    data: Float64Array.from(rows.flat()),
+  });
+  const trainer = new Trainer(
+    network,
+    { inputs: toMatrix(data.inputs), targets: toMatrix(data.targets) },
+    toEngineOptions(training),
+  );
   const result = trainer.run();
   return result.layers.map(({ W, b }) => ({
-    W: Array.from({ length: W.rows }, (_, i) => Array.from(W.data.subarray(i * W.cols, (i + 1) * W.cols))),
+    W: Array.from({ length: W.rows }, (_, i) =>
+      Array.from(W.data.subarray(i * W.cols, (i + 1) * W.cols)),
+    ),
     b: Array.from(b.data),
   }));
 }

@@ -3,24 +3,55 @@ import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerPool, type WorkerPool } from '../../src/queue/worker-pool.js';
 import {
-  CONTROL, CONTROL_BYTES, TrainOutcomeSchema, WorkerMessageSchema, controlViews, type TrainTask,
+  CONTROL,
+  CONTROL_BYTES,
+  TrainOutcomeSchema,
+  WorkerMessageSchema,
+  controlViews,
+  type TrainTask,
 } from '../../workers/protocol.js';
 
 let pool: WorkerPool;
-beforeAll(() => { pool = createWorkerPool(1); });
-afterAll(async () => { await pool.destroy(); });
+beforeAll(() => {
+  pool = createWorkerPool(1);
+});
+afterAll(async () => {
+  await pool.destroy();
+});
 
-function xorTask(control: SharedArrayBuffer, port: MessageChannel['port2'], maxUnstoredEpochs: number): TrainTask {
+function xorTask(
+  control: SharedArrayBuffer,
+  port: MessageChannel['port2'],
+  maxUnstoredEpochs: number,
+): TrainTask {
   return {
-    jobId: 'job_test', attempt: 1,
-    network: { inputSize: 2, layers: [{ units: 2, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }],
-      loss: 'binaryCrossentropy' },
+    jobId: 'job_test',
+    attempt: 1,
+    network: {
+      inputSize: 2,
+      layers: [
+        { units: 2, activation: 'sigmoid' },
+        { units: 1, activation: 'sigmoid' },
+      ],
+      loss: 'binaryCrossentropy',
+    },
     training: { epochs: 1_000_000, optimizer: { type: 'sgd', learningRate: 0.1 }, seed: 1 },
-    dataset: { rows: 4, inputSize: 2, targetSize: 1, inputs: Float64Array.from([0, 0, 0, 1, 1, 0, 1, 1]),
-      targets: Float64Array.from([0, 1, 1, 0]) },
-    initialLayers: null, checkpoint: null, control, port,
-    checkpointEveryEpochs: 1_000_000, checkpointEveryMs: 3_600_000, reportEveryMs: 50,
-    maxReportsPerMessage: 1000, maxUnstoredEpochs,
+    dataset: {
+      rows: 4,
+      inputSize: 2,
+      targetSize: 1,
+      inputs: Float64Array.from([0, 0, 0, 1, 1, 0, 1, 1]),
+      targets: Float64Array.from([0, 1, 1, 0]),
+    },
+    initialLayers: null,
+    checkpoint: null,
+    control,
+    port,
+    checkpointEveryEpochs: 1_000_000,
+    checkpointEveryMs: 3_600_000,
+    reportEveryMs: 50,
+    maxReportsPerMessage: 1000,
+    maxUnstoredEpochs,
   };
 }
 
@@ -30,10 +61,14 @@ describe('the training worker', () => {
     const { signal, stored } = controlViews(control);
     const channel = new MessageChannel();
     const epochs: number[] = [];
-    const reached = (epoch: number) => new Promise<void>((resolve) => {
-      const check = () => { if (epochs.includes(epoch)) resolve(); else setTimeout(check, 5); };
-      check();
-    });
+    const reached = (epoch: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (epochs.includes(epoch)) resolve();
+          else setTimeout(check, 5);
+        };
+        check();
+      });
     channel.port1.on('message', (message: unknown) => {
       const parsed = WorkerMessageSchema.parse(message);
       if (parsed.type === 'progress') epochs.push(...parsed.reports.map((report) => report.epoch));

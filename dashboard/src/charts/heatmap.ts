@@ -18,16 +18,23 @@ export function heatmap(title: string, matrix: readonly (readonly number[])[]): 
   let largest = 0;
   for (const row of matrix) for (const value of row) largest = Math.max(largest, Math.abs(value));
 
-  const canvas = h('canvas', { width: cols, height: rows, class: 'heatmap', role: 'img',
-    'aria-label': `${title}: ${rows} × ${cols} weights from ${formatNumber(-largest)} to ${formatNumber(largest)}` });
+  const canvas = h('canvas', {
+    width: cols,
+    height: rows,
+    class: 'heatmap',
+    role: 'img',
+    'aria-label': `${title}: ${rows} × ${cols} weights from ${formatNumber(-largest)} to ${formatNumber(largest)}`,
+  });
   const context = canvas.getContext('2d');
   if (context && rows > 0 && cols > 0) {
     const image = context.createImageData(cols, rows);
-    matrix.forEach((row, i) => row.forEach((value, j) => {
-      const [r, g, b] = colorOf(value, largest);
-      const offset = (i * cols + j) * 4;
-      image.data.set([r, g, b, 255], offset);
-    }));
+    matrix.forEach((row, i) =>
+      row.forEach((value, j) => {
+        const [r, g, b] = colorOf(value, largest);
+        const offset = (i * cols + j) * 4;
+        image.data.set([r, g, b, 255], offset);
+      }),
+    );
     context.putImageData(image, 0, 0);
   }
   // Cells 2 to 32 CSS pixels wide and tall, each side on its own, so that a 2 × 256 matrix is
@@ -37,19 +44,27 @@ export function heatmap(title: string, matrix: readonly (readonly number[])[]): 
   canvas.style.width = `${cols * cellWidth}px`;
   canvas.style.aspectRatio = `${cols * cellWidth} / ${rows * cellHeight}`;
 
-  const readout = h('output', { class: 'readout' }, `${rows} × ${cols}; point at a cell for its value`);
+  const readout = h(
+    'output',
+    { class: 'readout' },
+    `${rows} × ${cols}; point at a cell for its value`,
+  );
   canvas.addEventListener('mousemove', (event) => {
     const box = canvas.getBoundingClientRect();
     const i = Math.floor(((event.clientY - box.top) / box.height) * rows);
     const j = Math.floor(((event.clientX - box.left) / box.width) * cols);
-    if (matrix[i]?.[j] !== undefined) readout.textContent = `W[${i}][${j}] = ${formatNumber(matrix[i][j])}`;
+    if (matrix[i]?.[j] !== undefined)
+      readout.textContent = `W[${i}][${j}] = ${formatNumber(matrix[i][j])}`;
   });
 
-  return h('figure', { class: 'weights' },
+  return h(
+    'figure',
+    { class: 'weights' },
     h('figcaption', {}, title),
     h('div', { class: 'heatmap-scroll' }, canvas),
     legend(largest),
-    readout);
+    readout,
+  );
 }
 
 function legend(largest: number): HTMLElement {
@@ -60,8 +75,13 @@ function legend(largest: number): HTMLElement {
     for (let x = 0; x <= 100; x++) image.data.set([...colorOf((x - 50) / 50, 1), 255], x * 4);
     context.putImageData(image, 0, 0);
   }
-  return h('div', { class: 'legend' },
-    h('span', {}, formatNumber(-largest)), canvas, h('span', {}, formatNumber(largest)));
+  return h(
+    'div',
+    { class: 'legend' },
+    h('span', {}, formatNumber(-largest)),
+    canvas,
+    h('span', {}, formatNumber(largest)),
+  );
 }
 
 function colorOf(value: number, largest: number): Rgb {

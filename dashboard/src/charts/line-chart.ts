@@ -40,8 +40,13 @@ export class LineChart {
     this.logYs = options.series.map(() => []);
     this.plotHost = h('div', { class: 'chart-plot', 'data-points': 0 });
     const controls = options.logSwitch ? this.logSwitch() : null;
-    this.element = h('figure', { class: 'chart' },
-      h('figcaption', {}, options.title), this.plotHost, controls);
+    this.element = h(
+      'figure',
+      { class: 'chart' },
+      h('figcaption', {}, options.title),
+      this.plotHost,
+      controls,
+    );
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(this.plotHost);
   }
@@ -93,7 +98,8 @@ export class LineChart {
     const width = this.plotHost.clientWidth;
     if (width === 0) return;
     const data = [this.x, ...(this.logScale ? this.logYs : this.ys)];
-    if (!this.plot) this.plot = new uPlot(this.plotOptions(width), data as uPlot.AlignedData, this.plotHost);
+    if (!this.plot)
+      this.plot = new uPlot(this.plotOptions(width), data as uPlot.AlignedData, this.plotHost);
     else this.plot.setData(data as uPlot.AlignedData);
     this.plotHost.dataset.points = String(this.x.length);
   }
@@ -115,13 +121,21 @@ export class LineChart {
       cursor: { drag: { x: true, y: false } },
       axes: [
         { label: 'epoch', stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } },
-        { label: this.options.yLabel, stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' },
-          size: 60 },
+        {
+          label: this.options.yLabel,
+          stroke: 'currentColor',
+          grid: { stroke: 'rgba(128,128,128,0.2)' },
+          size: 60,
+        },
       ],
       series: [
         { label: 'epoch' },
         ...this.options.series.map((series) => ({
-          label: series.label, stroke: series.color, width: 2, dash: series.dash, spanGaps: false,
+          label: series.label,
+          stroke: series.color,
+          width: 2,
+          dash: series.dash,
+          spanGaps: false,
           points: { show: false },
         })),
       ],

@@ -12,7 +12,16 @@ import { isTerminal, statusVersion, type HistoryItem, type Job, type Model } fro
 
 /** How often the weights of a running job are read from its newest checkpoint. */
 const WEIGHTS_REFRESH_MS = 5000;
-const LAYER_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f'];
+const LAYER_COLORS = [
+  '#2563eb',
+  '#dc2626',
+  '#16a34a',
+  '#9333ea',
+  '#ea580c',
+  '#0891b2',
+  '#be185d',
+  '#4d7c0f',
+];
 
 /**
  * One job: its summary and cancel button, then the cost, accuracy and gradient-norm curves
@@ -26,19 +35,33 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
   let summaryPending = false;
 
   const title = h('h1', {}, 'Job ', h('code', {}, jobId));
-  const cancelButton = h('button', { type: 'button', class: 'danger', disabled: true }, 'Cancel job');
+  const cancelButton = h(
+    'button',
+    { type: 'button', class: 'danger', disabled: true },
+    'Cancel job',
+  );
   const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
   const connection = h('p', { class: 'connection muted', role: 'status' }, 'Connecting…');
   const summary = h('dl', { class: 'summary' });
 
-  const cost = new LineChart({ title: 'Cost per epoch', yLabel: 'cost', logSwitch: true, series: [
-    { label: 'cost', color: '#2563eb' },
-    { label: 'validation cost', color: '#ea580c', dash: [6, 4] },
-  ] });
-  const accuracy = new LineChart({ title: 'Accuracy', yLabel: 'accuracy', height: 200, series: [
-    { label: 'accuracy', color: '#16a34a' },
-    { label: 'validation accuracy', color: '#9333ea', dash: [6, 4] },
-  ] });
+  const cost = new LineChart({
+    title: 'Cost per epoch',
+    yLabel: 'cost',
+    logSwitch: true,
+    series: [
+      { label: 'cost', color: '#2563eb' },
+      { label: 'validation cost', color: '#ea580c', dash: [6, 4] },
+    ],
+  });
+  const accuracy = new LineChart({
+    title: 'Accuracy',
+    yLabel: 'accuracy',
+    height: 200,
+    series: [
+      { label: 'accuracy', color: '#16a34a' },
+      { label: 'validation accuracy', color: '#9333ea', dash: [6, 4] },
+    ],
+  });
   const accuracyNote = h('p', { class: 'muted' }, 'No accuracy reported yet.');
   let gradients: LineChart | null = null;
   const gradientsHost = h('div');
@@ -46,25 +69,52 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
   const weightsNote = h('p', { class: 'muted', role: 'status' });
   const graphHost = h('div', { class: 'graph-panel' });
   const onDownloadError = (error: unknown) => showAlert(`Could not download: ${message(error)}`);
-  const downloadsList = h('ul', { class: 'downloads' }, ...jobDownloads(jobId).map((download) =>
-    h('li', {}, downloadLink(download, onDownloadError))));
+  const downloadsList = h(
+    'ul',
+    { class: 'downloads' },
+    ...jobDownloads(jobId).map((download) => h('li', {}, downloadLink(download, onDownloadError))),
+  );
 
-  replace(main,
+  replace(
+    main,
     h('div', { class: 'page-title' }, title, cancelButton),
-    alert, connection, summary,
+    alert,
+    connection,
+    summary,
     section('Cost', 'cost', cost.element),
     section('Accuracy', 'accuracy', accuracyNote, accuracy.element),
-    section('Gradient norms per layer', 'gradients',
-      h('p', { class: 'muted' }, 'Per layer, √(Σ dW² + Σ db²) of each epoch\'s last step; a curve that '
-        + 'sinks toward 0 in the first layers is a vanishing gradient.'), gradientsHost),
+    section(
+      'Gradient norms per layer',
+      'gradients',
+      h(
+        'p',
+        { class: 'muted' },
+        "Per layer, √(Σ dW² + Σ db²) of each epoch's last step; a curve that " +
+          'sinks toward 0 in the first layers is a vanishing gradient.',
+      ),
+      gradientsHost,
+    ),
     section('Weights and biases', 'weights', weightsNote, weightsHost),
     section('Computational graph', 'graph', graphHost),
-    section('Downloads', 'downloads', downloadsList,
-      h('p', { class: 'muted' }, 'The model exists once the job has finished. ',
-        h('a', { href: '/docs' }, 'API documentation')),
-      storedKey() !== null && tfjsWithKeyNote(jobId, onDownloadError)));
+    section(
+      'Downloads',
+      'downloads',
+      downloadsList,
+      h(
+        'p',
+        { class: 'muted' },
+        'The model exists once the job has finished. ',
+        h('a', { href: '/docs' }, 'API documentation'),
+      ),
+      storedKey() !== null && tfjsWithKeyNote(jobId, onDownloadError),
+    ),
+  );
   accuracy.element.hidden = true;
-  cleanups.push(() => cost.destroy(), () => accuracy.destroy(), () => gradients?.destroy());
+  cleanups.push(
+    () => cost.destroy(),
+    () => accuracy.destroy(),
+    () => gradients?.destroy(),
+  );
 
   cancelButton.addEventListener('click', async () => {
     cancelButton.disabled = true;
@@ -85,18 +135,24 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
     if (job && statusVersion(next) < statusVersion(job)) return;
     const first = job === null;
     // A status record can be older than the epochs already drawn: keep the newest progress.
-    job = lastItem && lastItem.epoch > next.progress.epoch
-      ? { ...next, progress: { ...next.progress, epoch: lastItem.epoch }, cost: lastItem.cost }
-      : next;
+    job =
+      lastItem && lastItem.epoch > next.progress.epoch
+        ? { ...next, progress: { ...next.progress, epoch: lastItem.epoch }, cost: lastItem.cost }
+        : next;
     if (first) start(next);
     scheduleSummary();
   }
 
   function start(first: Job): void {
     gradients = new LineChart({
-      title: 'Gradient norm', yLabel: '‖∇‖', logScale: true, logSwitch: true, height: 220,
+      title: 'Gradient norm',
+      yLabel: '‖∇‖',
+      logScale: true,
+      logSwitch: true,
+      height: 220,
       series: first.network.layers.map((layer, index) => ({
-        label: `layer ${index + 1} (${layer.activation})`, color: LAYER_COLORS[index % LAYER_COLORS.length],
+        label: `layer ${index + 1} (${layer.activation})`,
+        color: LAYER_COLORS[index % LAYER_COLORS.length],
       })),
     });
     gradientsHost.append(gradients.element);
@@ -116,10 +172,13 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
   function renderSummary(): void {
     if (!job) return;
     const current = job;
-    const canCancel = (current.status === 'queued' || current.status === 'running') && !current.cancelRequested;
+    const canCancel =
+      (current.status === 'queued' || current.status === 'running') && !current.cancelRequested;
     cancelButton.disabled = !canCancel;
     cancelButton.hidden = isTerminal(current.status);
-    const layers = current.network.layers.map((layer) => `${layer.units} ${layer.activation}`).join(' → ');
+    const layers = current.network.layers
+      .map((layer) => `${layer.units} ${layer.activation}`)
+      .join(' → ');
     const { optimizer } = current.training;
     const rows: [string, Node | string][] = [
       ['Status', statusBadge(current)],
@@ -148,8 +207,12 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
     }
     gradients?.push(item.epoch, item.gradientNorms);
     if (job) {
-      job = { ...job, progress: { ...job.progress, epoch: item.epoch }, cost: item.cost,
-        validationCost: item.validationCost ?? job.validationCost };
+      job = {
+        ...job,
+        progress: { ...job.progress, epoch: item.epoch },
+        cost: item.cost,
+        validationCost: item.validationCost ?? job.validationCost,
+      };
       scheduleSummary();
     }
   }
@@ -172,9 +235,12 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
         : `Final weights, from epoch ${model.epoch}.`;
     } catch (error) {
       if (ticket !== weightsRequest) return;
-      weightsNote.textContent = error instanceof ApiError && error.status === 409
-        ? (running ? 'No checkpoint yet: the weights appear after the first one.' : 'This job ended without a model.')
-        : `Could not load the weights: ${message(error)}`;
+      weightsNote.textContent =
+        error instanceof ApiError && error.status === 409
+          ? running
+            ? 'No checkpoint yet: the weights appear after the first one.'
+            : 'This job ended without a model.'
+          : `Could not load the weights: ${message(error)}`;
     }
     if (running) weightsTimer = window.setTimeout(() => void refreshWeights(), WEIGHTS_REFRESH_MS);
   }
@@ -183,46 +249,71 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
   function showWeights(model: Model): void {
     for (const chart of weightCharts) chart.destroy();
     weightCharts = model.layers.map((layer, index) =>
-      barChart(`Layer ${index + 1}: b (${units(layer.b.length)})`, layer.b));
-    replace(weightsHost, ...model.layers.map((layer, index) => h('div', { class: 'layer' },
-      heatmap(`Layer ${index + 1}: W (${layer.W.length} inputs × ${units(layer.b.length)}, ${layer.activation})`,
-        layer.W),
-      weightCharts[index].element)));
+      barChart(`Layer ${index + 1}: b (${units(layer.b.length)})`, layer.b),
+    );
+    replace(
+      weightsHost,
+      ...model.layers.map((layer, index) =>
+        h(
+          'div',
+          { class: 'layer' },
+          heatmap(
+            `Layer ${index + 1}: W (${layer.W.length} inputs × ${units(layer.b.length)}, ${layer.activation})`,
+            layer.W,
+          ),
+          weightCharts[index].element,
+        ),
+      ),
+    );
   }
-  cleanups.push(() => window.clearTimeout(weightsTimer), () => weightCharts.forEach((chart) => chart.destroy()));
+  cleanups.push(
+    () => window.clearTimeout(weightsTimer),
+    () => weightCharts.forEach((chart) => chart.destroy()),
+  );
 
   let left = false;
-  cleanups.push(() => { left = true; });
-  api.getJob(jobId).then((found) => {
-    if (left) return; // the reader moved on before the job arrived: open no stream
-    setJob(found);
-    // Known limitation: the page replays every epoch from the first, so a job of a million
-    // epochs sends a million events before the curves are current; the charts would need a
-    // downsampled history (every k-th epoch) to open such a job quickly.
-    cleanups.push(followJob(jobId, {
-      status: (next) => setJob(next),
-      epoch: onEpoch,
-      end: ({ status, epoch }) => {
-        connection.textContent = `Finished: ${status} after epoch ${epoch}.`;
-        connection.dataset.state = 'ended';
-        void refreshWeights();
-      },
-      connection: (connected) => {
-        if (connection.dataset.state === 'ended') return;
-        connection.textContent = connected
-          ? 'Live: epochs appear as they are trained.'
-          : 'Connection lost; reconnecting…';
-        connection.dataset.state = connected ? 'live' : 'reconnecting';
-      },
-      failed: (error) => {
-        connection.textContent = `Live updates stopped: ${error.message}`;
-        connection.dataset.state = 'failed';
-      },
-    }));
-  }, (error) => {
-    connection.textContent = '';
-    showAlert(error instanceof ApiError && error.status === 404 ? `There is no job ${jobId}.` : message(error));
+  cleanups.push(() => {
+    left = true;
   });
+  api.getJob(jobId).then(
+    (found) => {
+      if (left) return; // the reader moved on before the job arrived: open no stream
+      setJob(found);
+      // Known limitation: the page replays every epoch from the first, so a job of a million
+      // epochs sends a million events before the curves are current; the charts would need a
+      // downsampled history (every k-th epoch) to open such a job quickly.
+      cleanups.push(
+        followJob(jobId, {
+          status: (next) => setJob(next),
+          epoch: onEpoch,
+          end: ({ status, epoch }) => {
+            connection.textContent = `Finished: ${status} after epoch ${epoch}.`;
+            connection.dataset.state = 'ended';
+            void refreshWeights();
+          },
+          connection: (connected) => {
+            if (connection.dataset.state === 'ended') return;
+            connection.textContent = connected
+              ? 'Live: epochs appear as they are trained.'
+              : 'Connection lost; reconnecting…';
+            connection.dataset.state = connected ? 'live' : 'reconnecting';
+          },
+          failed: (error) => {
+            connection.textContent = `Live updates stopped: ${error.message}`;
+            connection.dataset.state = 'failed';
+          },
+        }),
+      );
+    },
+    (error) => {
+      connection.textContent = '';
+      showAlert(
+        error instanceof ApiError && error.status === 404
+          ? `There is no job ${jobId}.`
+          : message(error),
+      );
+    },
+  );
 
   return () => cleanups.forEach((cleanup) => cleanup());
 }
@@ -236,19 +327,40 @@ function tfjsWithKeyNote(jobId: string, onError: (error: unknown) => void): HTML
   const snippet = `const model = await tf.loadLayersModel('${url}', {
   requestInit: { headers: { Authorization: 'Bearer <your API key>' } },
 });`;
-  return h('div', { class: 'note', 'data-note': 'tfjs-key' },
-    h('p', {}, 'TensorFlow.js fetches model.json, then the weights file it names, ',
-      h('code', {}, 'weights.bin'), ', from this service. With an API key both requests need the ',
-      h('code', {}, 'Authorization'), ' header, which ', h('code', {}, 'loadLayersModel'), ' sends when given ',
-      h('code', {}, 'requestInit'), ':'),
+  return h(
+    'div',
+    { class: 'note', 'data-note': 'tfjs-key' },
+    h(
+      'p',
+      {},
+      'TensorFlow.js fetches model.json, then the weights file it names, ',
+      h('code', {}, 'weights.bin'),
+      ', from this service. With an API key both requests need the ',
+      h('code', {}, 'Authorization'),
+      ' header, which ',
+      h('code', {}, 'loadLayersModel'),
+      ' sends when given ',
+      h('code', {}, 'requestInit'),
+      ':',
+    ),
     h('pre', {}, h('code', {}, snippet)),
-    h('p', {}, 'Or save ', downloadLink(tfjsWeightsDownload(jobId), onError),
-      ' beside the downloaded model.json and load the two from your own server or disk.'));
+    h(
+      'p',
+      {},
+      'Or save ',
+      downloadLink(tfjsWeightsDownload(jobId), onError),
+      ' beside the downloaded model.json and load the two from your own server or disk.',
+    ),
+  );
 }
 
 function section(title: string, id: string, ...content: (HTMLElement | false)[]): HTMLElement {
-  return h('section', { class: 'panel', 'aria-labelledby': `section-${id}` },
-    h('h2', { id: `section-${id}` }, title), ...content);
+  return h(
+    'section',
+    { class: 'panel', 'aria-labelledby': `section-${id}` },
+    h('h2', { id: `section-${id}` }, title),
+    ...content,
+  );
 }
 
 function units(count: number): string {

@@ -14,19 +14,38 @@ const REFRESH_MS = 1000;
 export function jobsListView(main: HTMLElement): () => void {
   const body = h('tbody');
   const message = h('p', { class: 'muted', role: 'status' }, 'Loading jobs…');
-  const table = h('table', { class: 'jobs' },
+  const table = h(
+    'table',
+    { class: 'jobs' },
     h('caption', { class: 'visually-hidden' }, 'Jobs, newest first'),
-    h('thead', {}, h('tr', {},
-      h('th', { scope: 'col' }, 'Job'), h('th', { scope: 'col' }, 'Status'),
-      h('th', { scope: 'col' }, 'Progress'), h('th', { scope: 'col' }, 'Cost'),
-      h('th', { scope: 'col', class: 'optional' }, 'Network'),
-      h('th', { scope: 'col', class: 'optional' }, 'Created'))),
-    body);
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, 'Job'),
+        h('th', { scope: 'col' }, 'Status'),
+        h('th', { scope: 'col' }, 'Progress'),
+        h('th', { scope: 'col' }, 'Cost'),
+        h('th', { scope: 'col', class: 'optional' }, 'Network'),
+        h('th', { scope: 'col', class: 'optional' }, 'Created'),
+      ),
+    ),
+    body,
+  );
 
-  replace(main,
-    h('div', { class: 'page-title' }, h('h1', {}, 'Jobs'), h('a', { class: 'button', href: '#/new' }, 'New job')),
+  replace(
+    main,
+    h(
+      'div',
+      { class: 'page-title' },
+      h('h1', {}, 'Jobs'),
+      h('a', { class: 'button', href: '#/new' }, 'New job'),
+    ),
     message,
-    h('div', { class: 'table-scroll' }, table));
+    h('div', { class: 'table-scroll' }, table),
+  );
 
   let stopped = false;
   let timer: number | undefined;
@@ -53,12 +72,17 @@ export function jobsListView(main: HTMLElement): () => void {
 }
 
 function jobRow(job: Job): HTMLElement {
-  const layers = job.network.layers.map((layer) => `${layer.units} ${layer.activation}`).join(' → ');
-  return h('tr', { 'data-job-id': job.id },
+  const layers = job.network.layers
+    .map((layer) => `${layer.units} ${layer.activation}`)
+    .join(' → ');
+  return h(
+    'tr',
+    { 'data-job-id': job.id },
     h('th', { scope: 'row' }, h('a', { href: `#/jobs/${job.id}` }, job.id)),
     h('td', {}, statusBadge(job)),
     h('td', {}, progressBar(job)),
     h('td', { class: 'number' }, formatNumber(job.cost)),
     h('td', { class: 'optional' }, `${job.network.inputSize} → ${layers}`),
-    h('td', { class: 'optional' }, formatTime(job.createdAt)));
+    h('td', { class: 'optional' }, formatTime(job.createdAt)),
+  );
 }

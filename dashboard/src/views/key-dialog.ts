@@ -26,8 +26,15 @@ export interface KeyDialogOptions {
  * before it is kept.
  */
 export function createKeyDialog({ navItem, onChange }: KeyDialogOptions): KeyDialog {
-  const keyInput = h('input', { type: 'password', name: 'api-key', required: true, autocomplete: 'off',
-    spellcheck: 'false', autocapitalize: 'off', autofocus: true });
+  const keyInput = h('input', {
+    type: 'password',
+    name: 'api-key',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    autocapitalize: 'off',
+    autofocus: true,
+  });
   const remember = h('input', { type: 'checkbox', name: 'remember' });
   const reason = h('p', { id: 'key-dialog-reason' });
   const refusal = h('div', { class: 'alert', role: 'alert', hidden: true });
@@ -36,17 +43,36 @@ export function createKeyDialog({ navItem, onChange }: KeyDialogOptions): KeyDia
   const forget = h('button', { type: 'button', class: 'secondary' }, 'Forget key');
   const cancel = h('button', { type: 'button', class: 'secondary' }, 'Close');
 
-  const form = h('form', { class: 'key-form', novalidate: true },
+  const form = h(
+    'form',
+    { class: 'key-form', novalidate: true },
     h('h2', { id: 'key-dialog-title' }, 'API key'),
     reason,
-    field('API key', keyInput, 'Sent as “Authorization: Bearer …” with each request, never in a URL.'),
+    field(
+      'API key',
+      keyInput,
+      'Sent as “Authorization: Bearer …” with each request, never in a URL.',
+    ),
     h('label', { class: 'switch' }, remember, ' Remember on this device'),
-    h('small', { class: 'hint' }, 'Otherwise this tab forgets the key when it closes. Remembered keys '
-      + 'stay in this browser\'s storage until you choose “Forget key”.'),
-    refusal, status,
-    h('div', { class: 'actions' }, submit, forget, cancel));
-  const dialog = h('dialog', { class: 'key-dialog', 'aria-labelledby': 'key-dialog-title',
-    'aria-describedby': 'key-dialog-reason' }, form);
+    h(
+      'small',
+      { class: 'hint' },
+      'Otherwise this tab forgets the key when it closes. Remembered keys ' +
+        "stay in this browser's storage until you choose “Forget key”.",
+    ),
+    refusal,
+    status,
+    h('div', { class: 'actions' }, submit, forget, cancel),
+  );
+  const dialog = h(
+    'dialog',
+    {
+      class: 'key-dialog',
+      'aria-labelledby': 'key-dialog-title',
+      'aria-describedby': 'key-dialog-reason',
+    },
+    form,
+  );
   document.body.append(dialog);
 
   /** Requests waiting for a key: each resolves true once one is given, false if declined. */
@@ -83,9 +109,11 @@ export function createKeyDialog({ navItem, onChange }: KeyDialogOptions): KeyDia
     submit.disabled = false;
     status.textContent = '';
     if (problem) {
-      return showRefusal(isUnauthorized(problem)
-        ? `The service refused this key: ${problem.problem?.detail ?? problem.message}.`
-        : `Could not check the key: ${problem.message}`);
+      return showRefusal(
+        isUnauthorized(problem)
+          ? `The service refused this key: ${problem.problem?.detail ?? problem.message}.`
+          : `Could not check the key: ${problem.message}`,
+      );
     }
 
     saveKey(key, remember.checked);
@@ -123,9 +151,11 @@ export function createKeyDialog({ navItem, onChange }: KeyDialogOptions): KeyDia
   keyInput.addEventListener('input', () => keyInput.removeAttribute('aria-invalid'));
 
   navItem.querySelector('button')?.addEventListener('click', () => {
-    show(storedKey() === null
-      ? 'Enter the API key this service gave you.'
-      : 'This browser holds a key. Enter another to replace it, or forget it.');
+    show(
+      storedKey() === null
+        ? 'Enter the API key this service gave you.'
+        : 'This browser holds a key. Enter another to replace it, or forget it.',
+    );
   });
   if (storedKey() !== null) navItem.hidden = false;
 
@@ -133,10 +163,12 @@ export function createKeyDialog({ navItem, onChange }: KeyDialogOptions): KeyDia
     prompt(error: ApiError, sentKey: string | null): Promise<boolean> {
       navItem.hidden = false;
       if (declined) return Promise.resolve(false);
-      show(sentKey === null
-        ? 'This service asks for an API key. Enter yours to see and start your jobs.'
-        : `The service refused the key this browser holds (${error.problem?.detail ?? error.message}). `
-          + 'Enter another.');
+      show(
+        sentKey === null
+          ? 'This service asks for an API key. Enter yours to see and start your jobs.'
+          : `The service refused the key this browser holds (${error.problem?.detail ?? error.message}). ` +
+              'Enter another.',
+      );
       return new Promise((resolve) => waiting.push(resolve));
     },
     allowPrompts() {

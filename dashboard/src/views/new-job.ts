@@ -1,4 +1,9 @@
-import { XOR_INPUTS, XOR_NETWORK, XOR_TARGETS, XOR_TRAINING } from '../../../src/api/schemas/examples.js';
+import {
+  XOR_INPUTS,
+  XOR_NETWORK,
+  XOR_TARGETS,
+  XOR_TRAINING,
+} from '../../../src/api/schemas/examples.js';
 import { ACTIVATIONS, INITIALIZERS, LOSSES } from '../../../src/engine/network/definition.js';
 import { api, ApiError } from '../api.js';
 import { field, h, replace } from '../dom.js';
@@ -25,9 +30,20 @@ const XOR_TEXT = `{
  */
 export function newJobView(main: HTMLElement): () => void {
   const alert = h('div', { class: 'alert', role: 'alert', tabindex: '-1', hidden: true });
-  const name = input({ type: 'text', value: 'xor', maxlength: 200, autocomplete: 'off' }, 'dataset.name');
-  const file = input({ type: 'file', accept: '.json,.csv,application/json,text/csv' }, 'dataset.file');
-  const data = h('textarea', { rows: 7, spellcheck: 'false', 'data-path': 'dataset', class: 'code' });
+  const name = input(
+    { type: 'text', value: 'xor', maxlength: 200, autocomplete: 'off' },
+    'dataset.name',
+  );
+  const file = input(
+    { type: 'file', accept: '.json,.csv,application/json,text/csv' },
+    'dataset.file',
+  );
+  const data = h('textarea', {
+    rows: 7,
+    spellcheck: 'false',
+    'data-path': 'dataset',
+    class: 'code',
+  });
   data.value = XOR_TEXT;
   const targets = input({ type: 'text', value: 'y', autocomplete: 'off' }, 'dataset.targets');
   let uploaded: File | null = null;
@@ -35,7 +51,8 @@ export function newJobView(main: HTMLElement): () => void {
   file.addEventListener('change', async () => {
     uploaded = file.files?.[0] ?? null;
     if (!uploaded) return;
-    if (!name.value || name.value === 'xor') name.value = uploaded.name.replace(/\.(json|csv)$/i, '');
+    if (!name.value || name.value === 'xor')
+      name.value = uploaded.name.replace(/\.(json|csv)$/i, '');
     if (uploaded.size <= EDITABLE_BYTES) {
       data.value = await uploaded.text();
       uploaded = null;
@@ -60,44 +77,96 @@ export function newJobView(main: HTMLElement): () => void {
 
   const loss = select(LOSSES, XOR_NETWORK.loss, 'network.loss');
   const initializer = select(INITIALIZERS, XOR_NETWORK.initializer, 'network.initializer');
-  const epochs = input({ type: 'number', min: 1, step: 1, value: XOR_TRAINING.epochs, required: true },
-    'training.epochs');
+  const epochs = input(
+    { type: 'number', min: 1, step: 1, value: XOR_TRAINING.epochs, required: true },
+    'training.epochs',
+  );
   const optimizer = select(OPTIMIZERS, XOR_TRAINING.optimizer.type, 'training.optimizer.type');
-  const learningRate = input({ type: 'number', min: 0, step: 'any', value: XOR_TRAINING.optimizer.learningRate },
-    'training.optimizer.learningRate');
-  const batchSize = input({ type: 'number', min: 1, step: 1, placeholder: 'whole dataset' }, 'training.batchSize');
-  const seed = input({ type: 'number', min: 0, step: 1, value: XOR_TRAINING.seed }, 'training.seed');
-  const validationSplit = input({ type: 'number', min: 0, max: 0.99, step: 'any', value: 0 },
-    'training.validationSplit');
+  const learningRate = input(
+    { type: 'number', min: 0, step: 'any', value: XOR_TRAINING.optimizer.learningRate },
+    'training.optimizer.learningRate',
+  );
+  const batchSize = input(
+    { type: 'number', min: 1, step: 1, placeholder: 'whole dataset' },
+    'training.batchSize',
+  );
+  const seed = input(
+    { type: 'number', min: 0, step: 1, value: XOR_TRAINING.seed },
+    'training.seed',
+  );
+  const validationSplit = input(
+    { type: 'number', min: 0, max: 0.99, step: 'any', value: 0 },
+    'training.validationSplit',
+  );
   const shuffle = input({ type: 'checkbox', checked: true }, 'training.shuffle');
-  const targetCost = input({ type: 'number', min: 0, step: 'any', placeholder: 'none' }, 'training.targetCost');
-  const timeLimit = input({ type: 'number', min: 1, step: 'any', placeholder: 'none' }, 'training.timeLimitSeconds');
+  const targetCost = input(
+    { type: 'number', min: 0, step: 'any', placeholder: 'none' },
+    'training.targetCost',
+  );
+  const timeLimit = input(
+    { type: 'number', min: 1, step: 'any', placeholder: 'none' },
+    'training.timeLimitSeconds',
+  );
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Start training');
 
-  const form = h('form', { class: 'new-job', novalidate: true },
-    h('fieldset', {},
+  const form = h(
+    'form',
+    { class: 'new-job', novalidate: true },
+    h(
+      'fieldset',
+      {},
       h('legend', {}, 'Dataset'),
       field('Name', name),
-      field('Upload a file', file,
-        'JSON { "inputs", "targets" } or { "inputs", "labels" }, or CSV with a header row.'),
+      field(
+        'Upload a file',
+        file,
+        'JSON { "inputs", "targets" } or { "inputs", "labels" }, or CSV with a header row.',
+      ),
       field('Data (JSON or CSV)', data),
-      field('Target columns (CSV only)', targets, 'Comma-separated names of the CSV columns to predict.')),
-    h('fieldset', {},
+      field(
+        'Target columns (CSV only)',
+        targets,
+        'Comma-separated names of the CSV columns to predict.',
+      ),
+    ),
+    h(
+      'fieldset',
+      {},
       h('legend', {}, 'Network'),
-      h('p', { class: 'muted' }, 'The input size is the dataset\'s width. Layers, in order:'),
-      layerList, addButton,
-      h('div', { class: 'row' }, field('Loss', loss), field('Initializer', initializer))),
-    h('fieldset', {},
+      h('p', { class: 'muted' }, "The input size is the dataset's width. Layers, in order:"),
+      layerList,
+      addButton,
+      h('div', { class: 'row' }, field('Loss', loss), field('Initializer', initializer)),
+    ),
+    h(
+      'fieldset',
+      {},
       h('legend', {}, 'Training'),
-      h('div', { class: 'row' },
-        field('Epochs', epochs), field('Optimizer', optimizer), field('Learning rate', learningRate)),
-      h('div', { class: 'row' }, field('Batch size', batchSize, 'Empty: the whole dataset per step.'),
-        field('Seed', seed), field('Validation split', validationSplit, 'Fraction of rows held out, 0 to 0.99.')),
-      h('div', { class: 'row' }, field('Target cost', targetCost, 'Stop once the cost is this low.'),
-        field('Time limit (seconds)', timeLimit)),
-      h('label', { class: 'switch' }, shuffle, ' Shuffle the rows every epoch')),
+      h(
+        'div',
+        { class: 'row' },
+        field('Epochs', epochs),
+        field('Optimizer', optimizer),
+        field('Learning rate', learningRate),
+      ),
+      h(
+        'div',
+        { class: 'row' },
+        field('Batch size', batchSize, 'Empty: the whole dataset per step.'),
+        field('Seed', seed),
+        field('Validation split', validationSplit, 'Fraction of rows held out, 0 to 0.99.'),
+      ),
+      h(
+        'div',
+        { class: 'row' },
+        field('Target cost', targetCost, 'Stop once the cost is this low.'),
+        field('Time limit (seconds)', timeLimit),
+      ),
+      h('label', { class: 'switch' }, shuffle, ' Shuffle the rows every epoch'),
+    ),
     alert,
-    h('div', { class: 'actions' }, submit));
+    h('div', { class: 'actions' }, submit),
+  );
 
   replace(main, h('h1', {}, 'New training job'), form);
 
@@ -105,27 +174,43 @@ export function newJobView(main: HTMLElement): () => void {
     event.preventDefault();
     submit.disabled = true;
     alert.hidden = true;
-    form.querySelectorAll('[aria-invalid]').forEach((element) => element.removeAttribute('aria-invalid'));
+    form
+      .querySelectorAll('[aria-invalid]')
+      .forEach((element) => element.removeAttribute('aria-invalid'));
     try {
       const text = uploaded ? await uploaded.text() : data.value;
       const format = /^\s*[{[]/.test(text) ? 'json' : 'csv';
-      const dataset = await api.uploadDataset(text, format, targets.value.trim(), name.value.trim())
-        .catch((error: unknown) => { throw new StepError('The dataset was refused', 'dataset', error); });
-      const job = await api.submitJob({
-        network: { inputSize: dataset.inputSize, layers: readLayers(layerList), loss: loss.value,
-          initializer: initializer.value },
-        dataset: { id: dataset.id },
-        training: {
-          epochs: numberOf(epochs),
-          optimizer: { type: optimizer.value, ...optional('learningRate', numberOf(learningRate)) },
-          ...optional('batchSize', numberOf(batchSize)),
-          ...optional('seed', numberOf(seed)),
-          validationSplit: Number(validationSplit.value || 0),
-          shuffle: shuffle.checked,
-          ...optional('targetCost', numberOf(targetCost)),
-          ...optional('timeLimitSeconds', numberOf(timeLimit)),
-        },
-      }).catch((error: unknown) => { throw new StepError('The job was refused', '', error); });
+      const dataset = await api
+        .uploadDataset(text, format, targets.value.trim(), name.value.trim())
+        .catch((error: unknown) => {
+          throw new StepError('The dataset was refused', 'dataset', error);
+        });
+      const job = await api
+        .submitJob({
+          network: {
+            inputSize: dataset.inputSize,
+            layers: readLayers(layerList),
+            loss: loss.value,
+            initializer: initializer.value,
+          },
+          dataset: { id: dataset.id },
+          training: {
+            epochs: numberOf(epochs),
+            optimizer: {
+              type: optimizer.value,
+              ...optional('learningRate', numberOf(learningRate)),
+            },
+            ...optional('batchSize', numberOf(batchSize)),
+            ...optional('seed', numberOf(seed)),
+            validationSplit: Number(validationSplit.value || 0),
+            shuffle: shuffle.checked,
+            ...optional('targetCost', numberOf(targetCost)),
+            ...optional('timeLimitSeconds', numberOf(timeLimit)),
+          },
+        })
+        .catch((error: unknown) => {
+          throw new StepError('The job was refused', '', error);
+        });
       location.hash = `#/jobs/${job.id}`;
     } catch (error) {
       showProblems(form, alert, error);
@@ -138,7 +223,11 @@ export function newJobView(main: HTMLElement): () => void {
 
 /** A failure of one step of the submission; `pathPrefix` names the field all its problems point to. */
 class StepError extends Error {
-  constructor(readonly heading: string, readonly pathPrefix: string, readonly original: unknown) {
+  constructor(
+    readonly heading: string,
+    readonly pathPrefix: string,
+    readonly original: unknown,
+  ) {
     super(heading);
   }
 }
@@ -148,15 +237,27 @@ function showProblems(form: HTMLFormElement, alert: HTMLElement, error: unknown)
   const original = step ? step.original : error;
   const heading = step?.heading ?? 'Could not submit';
   const detail = original instanceof Error ? original.message : String(original);
-  const problems = original instanceof ApiError ? original.problem?.errors ?? [] : [];
+  const problems = original instanceof ApiError ? (original.problem?.errors ?? []) : [];
 
-  replace(alert, h('p', {}, h('strong', {}, `${heading}: `), detail), problems.length > 0 && h('ul', {},
-    ...problems.map((problem) => {
-      const target = findField(form, step?.pathPrefix || problem.path);
-      target?.setAttribute('aria-invalid', 'true');
-      const text = `${problem.path}: ${problem.message}`;
-      return h('li', {}, target ? h('a', { href: `#${target.id}`, 'data-focus': target.id }, text) : text);
-    })));
+  replace(
+    alert,
+    h('p', {}, h('strong', {}, `${heading}: `), detail),
+    problems.length > 0 &&
+      h(
+        'ul',
+        {},
+        ...problems.map((problem) => {
+          const target = findField(form, step?.pathPrefix || problem.path);
+          target?.setAttribute('aria-invalid', 'true');
+          const text = `${problem.path}: ${problem.message}`;
+          return h(
+            'li',
+            {},
+            target ? h('a', { href: `#${target.id}`, 'data-focus': target.id }, text) : text,
+          );
+        }),
+      ),
+  );
   alert.hidden = false;
   for (const link of alert.querySelectorAll<HTMLAnchorElement>('a[data-focus]')) {
     link.addEventListener('click', (event) => {
@@ -172,8 +273,13 @@ function findField(form: HTMLFormElement, path: string): HTMLElement | null {
   let best: HTMLElement | null = null;
   for (const element of form.querySelectorAll<HTMLElement>('[data-path]')) {
     const candidate = element.dataset.path!;
-    if ((path === candidate || path.startsWith(`${candidate}.`) || path.startsWith(`${candidate}[`))
-      && candidate.length > (best?.dataset.path?.length ?? -1)) best = element;
+    if (
+      (path === candidate ||
+        path.startsWith(`${candidate}.`) ||
+        path.startsWith(`${candidate}[`)) &&
+      candidate.length > (best?.dataset.path?.length ?? -1)
+    )
+      best = element;
   }
   return best;
 }
@@ -214,7 +320,10 @@ function readLayers(list: HTMLElement): { units: number; activation: string }[] 
   }));
 }
 
-function input(attributes: Record<string, string | number | boolean>, path: string): HTMLInputElement {
+function input(
+  attributes: Record<string, string | number | boolean>,
+  path: string,
+): HTMLInputElement {
   const { value, checked, ...rest } = attributes;
   const element = h('input', { ...rest, ...(path ? { 'data-path': path } : {}) });
   if (value !== undefined) element.value = String(value);
@@ -223,8 +332,11 @@ function input(attributes: Record<string, string | number | boolean>, path: stri
 }
 
 function select(options: readonly string[], selected: string, path: string): HTMLSelectElement {
-  const element = h('select', path ? { 'data-path': path } : {},
-    ...options.map((option) => h('option', { value: option }, option)));
+  const element = h(
+    'select',
+    path ? { 'data-path': path } : {},
+    ...options.map((option) => h('option', { value: option }, option)),
+  );
   element.value = selected;
   return element;
 }

@@ -67,7 +67,10 @@ export class JobEventHub {
     }
 
     const stream = new JobEventStream({
-      feed, store: this.options.store, logger, after,
+      feed,
+      store: this.options.store,
+      logger,
+      after,
       onClose: (closed) => this.forget(feed, closed),
     });
     feed.listeners.add(stream);
@@ -90,15 +93,20 @@ export class JobEventHub {
     events.off('status', this.onStatus);
 
     const open = [...this.streams];
-    const flushed = open.map((stream) => new Promise<void>((resolve) => {
-      stream.readable.once('close', resolve);
-      stream.readable.once('end', resolve);
-    }));
+    const flushed = open.map(
+      (stream) =>
+        new Promise<void>((resolve) => {
+          stream.readable.once('close', resolve);
+          stream.readable.once('end', resolve);
+        }),
+    );
     for (const stream of open) stream.end();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(flushed),
-      new Promise<void>((resolve) => { timer = setTimeout(resolve, CLOSE_GRACE_MS); }),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, CLOSE_GRACE_MS);
+      }),
     ]);
     clearTimeout(timer);
     for (const stream of open) if (!stream.readable.destroyed) stream.readable.destroy();
@@ -119,7 +127,8 @@ export class JobEventHub {
   private forget(feed: JobFeed, stream: JobEventStream): void {
     this.streams.delete(stream);
     feed.listeners.delete(stream);
-    if (feed.listeners.size === 0 && this.feeds.get(feed.jobId) === feed) this.feeds.delete(feed.jobId);
+    if (feed.listeners.size === 0 && this.feeds.get(feed.jobId) === feed)
+      this.feeds.delete(feed.jobId);
   }
 
   private heartbeat(): void {
@@ -130,8 +139,10 @@ export class JobEventHub {
     const now = Date.now();
     for (const stream of this.streams) {
       if (stream.blockedSince !== null && now - stream.blockedSince > this.stallTimeoutMs) {
-        this.options.logger.info({ blockedMs: now - stream.blockedSince },
-          'event stream client stopped reading; disconnected');
+        this.options.logger.info(
+          { blockedMs: now - stream.blockedSince },
+          'event stream client stopped reading; disconnected',
+        );
         stream.destroy();
       }
     }
@@ -140,9 +151,14 @@ export class JobEventHub {
     // processes on one SQLite file have no notifications, so there such a job reaches its streams
     // only through this poll, up to pollMs late and in bursts.
     for (const feed of this.feeds.values()) {
-      feed.poll(() => this.options.store.jobs.getById(feed.jobId)).catch((error) => {
-        this.options.logger.warn({ err: toError(error), jobId: feed.jobId }, 'could not poll a watched job');
-      });
+      feed
+        .poll(() => this.options.store.jobs.getById(feed.jobId))
+        .catch((error) => {
+          this.options.logger.warn(
+            { err: toError(error), jobId: feed.jobId },
+            'could not poll a watched job',
+          );
+        });
     }
   }
 }

@@ -41,7 +41,10 @@ export class JobFeed {
   private tail: EpochFrame[] = [];
   private polling = false;
 
-  constructor(readonly jobId: string, job: JobRecord) {
+  constructor(
+    readonly jobId: string,
+    job: JobRecord,
+  ) {
     this.current = job;
     this.persistedThrough = job.epoch;
   }

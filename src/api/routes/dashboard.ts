@@ -11,7 +11,9 @@ import { ServiceUnavailableError } from '../../errors.js';
  */
 export function defaultDashboardDirectory(): string {
   const fromSource = import.meta.url.endsWith('.ts');
-  return fileURLToPath(new URL(fromSource ? '../../../dist/dashboard/' : '../../../dashboard/', import.meta.url));
+  return fileURLToPath(
+    new URL(fromSource ? '../../../dist/dashboard/' : '../../../dashboard/', import.meta.url),
+  );
 }
 
 /**
@@ -39,8 +41,10 @@ export function dashboardRoutes(directory = defaultDashboardDirectory()): Fastif
       try {
         page = await readFile(join(directory, 'index.html'), 'utf8');
       } catch (error) {
-        throw new ServiceUnavailableError('the dashboard is not built: run `npm run build:dashboard`',
-          { cause: error });
+        throw new ServiceUnavailableError(
+          'the dashboard is not built: run `npm run build:dashboard`',
+          { cause: error },
+        );
       }
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
     });

@@ -8,17 +8,25 @@ import { idParamsSchema, problemResponses } from '../schemas/common.js';
 
 const EPOCH_ERROR = 'must be an epoch number, an integer ≥ 0';
 
-const epochNumber = z.coerce.number({ error: EPOCH_ERROR }).int({ error: EPOCH_ERROR })
-  .min(0, { error: EPOCH_ERROR }).max(Number.MAX_SAFE_INTEGER, { error: EPOCH_ERROR });
+const epochNumber = z.coerce
+  .number({ error: EPOCH_ERROR })
+  .int({ error: EPOCH_ERROR })
+  .min(0, { error: EPOCH_ERROR })
+  .max(Number.MAX_SAFE_INTEGER, { error: EPOCH_ERROR });
 
 const EventsHeadersSchema = z.object({
-  'last-event-id': z.string().regex(/^\d{1,15}$/, { error: EPOCH_ERROR }).optional()
+  'last-event-id': z
+    .string()
+    .regex(/^\d{1,15}$/, { error: EPOCH_ERROR })
+    .optional()
     .meta({ description: 'Sent by EventSource when it reconnects: resume after this epoch.' }),
 });
 
 const EventsQuerySchema = z.strictObject({
-  after: epochNumber.optional()
-    .meta({ description: 'Resume after this epoch, for clients that cannot set Last-Event-ID. The header wins.' }),
+  after: epochNumber.optional().meta({
+    description:
+      'Resume after this epoch, for clients that cannot set Last-Event-ID. The header wins.',
+  }),
 });
 
 const DESCRIPTION = `Server-Sent Events (\`text/event-stream\`) that follow a job as it trains:
@@ -55,40 +63,48 @@ export function jobEventRoutes(context: ApiContext, hub: JobEventHub): FastifyPl
   const { store } = context;
 
   return async (app) => {
-    app.get('/v1/jobs/:id/events', {
-      schema: {
-        tags: ['jobs'],
-        summary: 'Follow a job live: status, every epoch, end',
-        description: DESCRIPTION,
-        params: idParamsSchema('job'),
-        headers: EventsHeadersSchema,
-        querystring: EventsQuerySchema,
-        response: {
-          200: {
-            description: 'An event stream that ends after the job\'s terminal status.',
-            content: { 'text/event-stream': { schema: z.string().meta({ examples: [EXAMPLE] }) } },
+    app.get(
+      '/v1/jobs/:id/events',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'Follow a job live: status, every epoch, end',
+          description: DESCRIPTION,
+          params: idParamsSchema('job'),
+          headers: EventsHeadersSchema,
+          querystring: EventsQuerySchema,
+          response: {
+            200: {
+              description: "An event stream that ends after the job's terminal status.",
+              content: {
+                'text/event-stream': { schema: z.string().meta({ examples: [EXAMPLE] }) },
+              },
+            },
+            ...problemResponses([400, 401, 404]),
           },
-          ...problemResponses([400, 401, 404]),
         },
       },
-    }, async (request, reply) => {
-      const { id } = request.params;
-      const job = isWellFormedId('job', id) ? await store.jobs.get(request.tenant, id) : null;
-      if (!job) throw new NotFoundError(`job ${id} not found`);
+      async (request, reply) => {
+        const { id } = request.params;
+        const job = isWellFormedId('job', id) ? await store.jobs.get(request.tenant, id) : null;
+        if (!job) throw new NotFoundError(`job ${id} not found`);
 
-      // An EventSource reconnects to the URL it started with, ?after= included, and adds the
-      // header: the header is the newer position.
-      const header = request.headers['last-event-id'];
-      const after = header !== undefined ? Number(header) : request.query.after ?? 0;
-      const stream = hub.open(job, after, request.log);
+        // An EventSource reconnects to the URL it started with, ?after= included, and adds the
+        // header: the header is the newer position.
+        const header = request.headers['last-event-id'];
+        const after = header !== undefined ? Number(header) : (request.query.after ?? 0);
+        const stream = hub.open(job, after, request.log);
 
-      return reply
-        .header('content-type', 'text/event-stream; charset=utf-8')
-        .header('cache-control', 'no-cache, no-transform')
-        // Proxies such as nginx would otherwise hold events back to fill their buffers.
-        .header('x-accel-buffering', 'no')
-        // The schema documents the text the stream carries; Fastify pipes the stream itself.
-        .send(stream as unknown as string);
-    });
+        return (
+          reply
+            .header('content-type', 'text/event-stream; charset=utf-8')
+            .header('cache-control', 'no-cache, no-transform')
+            // Proxies such as nginx would otherwise hold events back to fill their buffers.
+            .header('x-accel-buffering', 'no')
+            // The schema documents the text the stream carries; Fastify pipes the stream itself.
+            .send(stream as unknown as string)
+        );
+      },
+    );
   };
 }

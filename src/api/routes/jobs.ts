@@ -9,11 +9,19 @@ import { createJobLookup } from '../job-lookup.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
 import { presentJob, presentModel } from '../presenters.js';
 import {
-  IdempotencyHeadersSchema, idParamsSchema, pageSchema, problemResponses,
+  IdempotencyHeadersSchema,
+  idParamsSchema,
+  pageSchema,
+  problemResponses,
 } from '../schemas/common.js';
 import {
-  HistoryPageSchema, HistoryQuerySchema, JobCreateBodySchema, JobListQuerySchema, JobSchema,
-  ModelQuerySchema, ModelSchema,
+  HistoryPageSchema,
+  HistoryQuerySchema,
+  JobCreateBodySchema,
+  JobListQuerySchema,
+  JobSchema,
+  ModelQuerySchema,
+  ModelSchema,
 } from '../schemas/job.js';
 
 /** /v1/jobs: submit, list, read, cancel, follow the history, fetch the model. */
@@ -22,102 +30,158 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
   const { findJob, loadModel } = createJobLookup(store);
 
   return async (app) => {
-    app.post('/v1/jobs', {
-      schema: {
-        tags: ['jobs'],
-        summary: 'Submit a training job',
-        description: 'Queues the job and answers at once with 202; poll `Location` for its status. '
-          + 'A network or dataset that does not fit the other is 422 SHAPE_MISMATCH.',
-        headers: IdempotencyHeadersSchema,
-        body: JobCreateBodySchema,
-        response: { 202: JobSchema, ...problemResponses([400, 401, 404, 409, 413, 415, 422, 429, 503]) },
+    app.post(
+      '/v1/jobs',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'Submit a training job',
+          description:
+            'Queues the job and answers at once with 202; poll `Location` for its status. ' +
+            'A network or dataset that does not fit the other is 422 SHAPE_MISMATCH.',
+          headers: IdempotencyHeadersSchema,
+          body: JobCreateBodySchema,
+          response: {
+            202: JobSchema,
+            ...problemResponses([400, 401, 404, 409, 413, 415, 422, 429, 503]),
+          },
+        },
       },
-    }, async (request, reply) => {
-      const { network, dataset, training } = request.body;
-      const datasetInput = 'id' in dataset
-        ? { id: dataset.id }
-        : buildDataset(dataset, request.tenant, config.limits, 'dataset.');
+      async (request, reply) => {
+        const { network, dataset, training } = request.body;
+        const datasetInput =
+          'id' in dataset
+            ? { id: dataset.id }
+            : buildDataset(dataset, request.tenant, config.limits, 'dataset.');
 
-      await runIdempotent<JobRecord>(request, reply, store, 'POST /v1/jobs',
-        (job) => ({ statusCode: 202, body: JSON.stringify(presentJob(job)), location: `/v1/jobs/${job.id}` }),
-        (idempotency) => submitJob({ store, limits: config.limits, queueLimit: config.queueLimit,
-          tenantJobLimit: config.tenantJobLimit },
-          { tenant: request.tenant, network, dataset: datasetInput, training, idempotency }));
-      dispatcher.wake();
-    });
-
-    app.get('/v1/jobs', {
-      schema: {
-        tags: ['jobs'],
-        summary: 'List jobs, newest first',
-        querystring: JobListQuerySchema,
-        response: { 200: pageSchema(JobSchema), ...problemResponses([400, 401]) },
+        await runIdempotent<JobRecord>(
+          request,
+          reply,
+          store,
+          'POST /v1/jobs',
+          (job) => ({
+            statusCode: 202,
+            body: JSON.stringify(presentJob(job)),
+            location: `/v1/jobs/${job.id}`,
+          }),
+          (idempotency) =>
+            submitJob(
+              {
+                store,
+                limits: config.limits,
+                queueLimit: config.queueLimit,
+                tenantJobLimit: config.tenantJobLimit,
+              },
+              { tenant: request.tenant, network, dataset: datasetInput, training, idempotency },
+            ),
+        );
+        dispatcher.wake();
       },
-    }, async (request) => {
-      const { status, limit, cursor } = request.query;
-      const page = await store.jobs.list(request.tenant, { status, limit, beforeSeq: decodeCursor(cursor) });
-      return { items: page.items.map(presentJob), nextCursor: encodeCursor(page.nextSeq) };
-    });
+    );
 
-    app.get('/v1/jobs/:id', {
-      schema: {
-        tags: ['jobs'],
-        summary: 'Read a job: status, progress, cost',
-        params: idParamsSchema('job'),
-        response: { 200: JobSchema, ...problemResponses([401, 404]) },
+    app.get(
+      '/v1/jobs',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'List jobs, newest first',
+          querystring: JobListQuerySchema,
+          response: { 200: pageSchema(JobSchema), ...problemResponses([400, 401]) },
+        },
       },
-    }, async (request) => presentJob(await findJob(request.tenant, request.params.id)));
+      async (request) => {
+        const { status, limit, cursor } = request.query;
+        const page = await store.jobs.list(request.tenant, {
+          status,
+          limit,
+          beforeSeq: decodeCursor(cursor),
+        });
+        return { items: page.items.map(presentJob), nextCursor: encodeCursor(page.nextSeq) };
+      },
+    );
 
-    app.post('/v1/jobs/:id/cancel', {
-      schema: {
-        tags: ['jobs'],
-        summary: 'Cancel a job',
-        description: 'A queued job becomes `cancelled` at once; a running one stops at its next step, '
-          + 'keeps the weights of its last finished epoch and ends `cancelled`. Finished jobs are unchanged.',
-        params: idParamsSchema('job'),
-        response: { 200: JobSchema, ...problemResponses([401, 404]) },
+    app.get(
+      '/v1/jobs/:id',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'Read a job: status, progress, cost',
+          params: idParamsSchema('job'),
+          response: { 200: JobSchema, ...problemResponses([401, 404]) },
+        },
       },
-    }, async (request) => {
-      const before = await findJob(request.tenant, request.params.id);
-      const job = await store.jobs.requestCancel(request.tenant, before.id, new Date().toISOString());
-      if (!job) throw new NotFoundError(`job ${request.params.id} not found`);
-      if (job.status === 'running') dispatcher.cancel(job.id);
-      if (job.status !== before.status) events.emit('status', job);
-      return presentJob(job);
-    });
+      async (request) => presentJob(await findJob(request.tenant, request.params.id)),
+    );
 
-    app.get('/v1/jobs/:id/history', {
-      schema: {
-        tags: ['jobs'],
-        summary: 'The cost after every epoch',
-        description: 'Every epoch in order, none twice, from `after + 1`; available while the job runs.',
-        params: idParamsSchema('job'),
-        querystring: HistoryQuerySchema,
-        response: { 200: HistoryPageSchema, ...problemResponses([400, 401, 404]) },
+    app.post(
+      '/v1/jobs/:id/cancel',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'Cancel a job',
+          description:
+            'A queued job becomes `cancelled` at once; a running one stops at its next step, ' +
+            'keeps the weights of its last finished epoch and ends `cancelled`. Finished jobs are unchanged.',
+          params: idParamsSchema('job'),
+          response: { 200: JobSchema, ...problemResponses([401, 404]) },
+        },
       },
-    }, async (request) => {
-      const job = await findJob(request.tenant, request.params.id);
-      const { after, limit } = request.query;
-      const items = await store.jobs.history(job.id, after, limit);
-      const last = items.length > 0 ? items[items.length - 1].epoch : after;
-      const complete = isTerminal(job.status) && items.length < limit;
-      return { items, nextAfter: complete ? null : last };
-    });
+      async (request) => {
+        const before = await findJob(request.tenant, request.params.id);
+        const job = await store.jobs.requestCancel(
+          request.tenant,
+          before.id,
+          new Date().toISOString(),
+        );
+        if (!job) throw new NotFoundError(`job ${request.params.id} not found`);
+        if (job.status === 'running') dispatcher.cancel(job.id);
+        if (job.status !== before.status) events.emit('status', job);
+        return presentJob(job);
+      },
+    );
 
-    app.get('/v1/jobs/:id/model', {
-      schema: {
-        tags: ['jobs'],
-        summary: 'The learned weights W and biases b',
-        description: '409 JOB_NOT_FINISHED before a model exists; `?checkpoint=latest` returns the newest '
-          + 'checkpoint of a running job.',
-        params: idParamsSchema('job'),
-        querystring: ModelQuerySchema,
-        response: { 200: ModelSchema, ...problemResponses([400, 401, 404, 409]) },
+    app.get(
+      '/v1/jobs/:id/history',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'The cost after every epoch',
+          description:
+            'Every epoch in order, none twice, from `after + 1`; available while the job runs.',
+          params: idParamsSchema('job'),
+          querystring: HistoryQuerySchema,
+          response: { 200: HistoryPageSchema, ...problemResponses([400, 401, 404]) },
+        },
       },
-    }, async (request) => {
-      const job = await findJob(request.tenant, request.params.id);
-      const model = await loadModel(job, request.query.checkpoint === 'latest');
-      return presentModel(job, model);
-    });
+      async (request) => {
+        const job = await findJob(request.tenant, request.params.id);
+        const { after, limit } = request.query;
+        const items = await store.jobs.history(job.id, after, limit);
+        const last = items.length > 0 ? items[items.length - 1].epoch : after;
+        const complete = isTerminal(job.status) && items.length < limit;
+        return { items, nextAfter: complete ? null : last };
+      },
+    );
+
+    app.get(
+      '/v1/jobs/:id/model',
+      {
+        schema: {
+          tags: ['jobs'],
+          summary: 'The learned weights W and biases b',
+          description:
+            '409 JOB_NOT_FINISHED before a model exists; `?checkpoint=latest` returns the newest ' +
+            'checkpoint of a running job.',
+          params: idParamsSchema('job'),
+          querystring: ModelQuerySchema,
+          response: { 200: ModelSchema, ...problemResponses([400, 401, 404, 409]) },
+        },
+      },
+      async (request) => {
+        const job = await findJob(request.tenant, request.params.id);
+        const model = await loadModel(job, request.query.checkpoint === 'latest');
+        return presentModel(job, model);
+      },
+    );
   };
 }

@@ -17,24 +17,33 @@ export function metricsRoutes(metrics: ServiceMetrics): FastifyPluginAsyncZod {
     });
     app.addHook('onClose', async () => metrics.close());
 
-    app.get('/metrics', {
-      schema: {
-        tags: ['operations'],
-        summary: 'Prometheus metrics',
-        description: 'Jobs per status, queue depth, epochs trained, job durations, HTTP request durations '
-          + 'by route and status, busy and idle training threads, open event streams, and the process '
-          + '(CPU, memory, event loop, GC), in the Prometheus text format 0.0.4.',
-        response: {
-          200: {
-            description: 'Prometheus text exposition.',
-            content: { 'text/plain': { schema: z.string().meta({ examples: ['chainrule_queue_depth 0\n'] }) } },
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Prometheus metrics',
+          description:
+            'Jobs per status, queue depth, epochs trained, job durations, HTTP request durations ' +
+            'by route and status, busy and idle training threads, open event streams, and the process ' +
+            '(CPU, memory, event loop, GC), in the Prometheus text format 0.0.4.',
+          response: {
+            200: {
+              description: 'Prometheus text exposition.',
+              content: {
+                'text/plain': {
+                  schema: z.string().meta({ examples: ['chainrule_queue_depth 0\n'] }),
+                },
+              },
+            },
           },
         },
       },
-    }, async (_request, reply) => {
-      const text = await metrics.render();
-      return reply.header('content-type', metrics.contentType).send(text);
-    });
+      async (_request, reply) => {
+        const text = await metrics.render();
+        return reply.header('content-type', metrics.contentType).send(text);
+      },
+    );
   };
   // Fastify's documented opt-out of encapsulation (what fastify-plugin sets): the hook above
   // then applies to the whole app.

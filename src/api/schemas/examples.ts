@@ -1,5 +1,10 @@
 /** The lecture's XOR, used as the example of every schema so that "Try it out" works as is. */
-export const XOR_INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]];
+export const XOR_INPUTS = [
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+];
 export const XOR_TARGETS = [[0], [1], [1], [0]];
 export const XOR_LABELS = [0, 1, 1, 0];
 
@@ -33,9 +38,24 @@ export const LECTURE_GRADIENTS_REQUEST = {
 
 /** XOR on a 2-2-1 sigmoid network with hand-picked weights that nearly solve it. */
 export const XOR_GRADIENTS_REQUEST = {
-  network: { inputSize: 2, layers: [{ units: 2, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }],
-    loss: 'binaryCrossentropy' },
-  layers: [{ W: [[6, -4], [6, -4]], b: [-2.5, 6] }, { W: [[8], [8]], b: [-12] }],
+  network: {
+    inputSize: 2,
+    layers: [
+      { units: 2, activation: 'sigmoid' },
+      { units: 1, activation: 'sigmoid' },
+    ],
+    loss: 'binaryCrossentropy',
+  },
+  layers: [
+    {
+      W: [
+        [6, -4],
+        [6, -4],
+      ],
+      b: [-2.5, 6],
+    },
+    { W: [[8], [8]], b: [-12] },
+  ],
   inputs: XOR_INPUTS,
   targets: XOR_TARGETS,
 } as const;

@@ -35,8 +35,10 @@ function checkMatrix(value: unknown, context: Context): void {
     for (let column = 0; column < cells.length; column++) {
       const cell: unknown = cells[column];
       if (typeof cell !== 'number' || !Number.isFinite(cell)) {
-        const shown = typeof cell === 'number' ? String(cell) : JSON.stringify(cell) ?? 'undefined';
-        if (report([row, column], `row ${row}, column ${column}: ${shown} is not a finite number`)) return;
+        const shown =
+          typeof cell === 'number' ? String(cell) : (JSON.stringify(cell) ?? 'undefined');
+        if (report([row, column], `row ${row}, column ${column}: ${shown} is not a finite number`))
+          return;
       }
     }
   }
@@ -44,13 +46,16 @@ function checkMatrix(value: unknown, context: Context): void {
 
 /** A rectangular number[][] of finite values, validated fast and documented as such. */
 export function matrixSchema(description: string, example: number[][]) {
-  return z.custom<number[][]>(() => true).superRefine(checkMatrix).meta({
-    type: 'array',
-    items: { type: 'array', items: { type: 'number' }, minItems: 1 },
-    minItems: 1,
-    description,
-    examples: [example],
-  });
+  return z
+    .custom<number[][]>(() => true)
+    .superRefine(checkMatrix)
+    .meta({
+      type: 'array',
+      items: { type: 'array', items: { type: 'number' }, minItems: 1 },
+      minItems: 1,
+      description,
+      examples: [example],
+    });
 }
 
 function checkVector(value: unknown, context: Context): void {
@@ -62,7 +67,11 @@ function checkVector(value: unknown, context: Context): void {
   for (let index = 0; index < value.length && issues < MAX_ISSUES; index++) {
     const cell: unknown = value[index];
     if (typeof cell !== 'number' || !Number.isFinite(cell)) {
-      context.addIssue({ code: 'custom', path: [index], message: `entry ${index} is not a finite number` });
+      context.addIssue({
+        code: 'custom',
+        path: [index],
+        message: `entry ${index} is not a finite number`,
+      });
       issues++;
     }
   }
@@ -70,9 +79,16 @@ function checkVector(value: unknown, context: Context): void {
 
 /** A number[] of finite values. */
 export function vectorSchema(description: string, example: number[]) {
-  return z.custom<number[]>(() => true).superRefine(checkVector).meta({
-    type: 'array', items: { type: 'number' }, minItems: 1, description, examples: [example],
-  });
+  return z
+    .custom<number[]>(() => true)
+    .superRefine(checkVector)
+    .meta({
+      type: 'array',
+      items: { type: 'number' },
+      minItems: 1,
+      description,
+      examples: [example],
+    });
 }
 
 function checkLabels(value: unknown, context: Context): void {
@@ -84,8 +100,11 @@ function checkLabels(value: unknown, context: Context): void {
   for (let index = 0; index < value.length && issues < MAX_ISSUES; index++) {
     const label: unknown = value[index];
     if (!Number.isSafeInteger(label) || (label as number) < 0) {
-      context.addIssue({ code: 'custom', path: [index],
-        message: `row ${index}: ${JSON.stringify(label)} is not a class index (an integer ≥ 0)` });
+      context.addIssue({
+        code: 'custom',
+        path: [index],
+        message: `row ${index}: ${JSON.stringify(label)} is not a class index (an integer ≥ 0)`,
+      });
       issues++;
     }
   }
@@ -93,7 +112,14 @@ function checkLabels(value: unknown, context: Context): void {
 
 /** Integer class indices, one per row. */
 export function labelsSchema(description: string, example: number[]) {
-  return z.custom<number[]>(() => true).superRefine(checkLabels).meta({
-    type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1, description, examples: [example],
-  });
+  return z
+    .custom<number[]>(() => true)
+    .superRefine(checkLabels)
+    .meta({
+      type: 'array',
+      items: { type: 'integer', minimum: 0 },
+      minItems: 1,
+      description,
+      examples: [example],
+    });
 }

@@ -28,7 +28,14 @@ export class Graph {
    * `requiresGrad: false`: then neither it nor any op it feeds allocates a gradient buffer.
    */
   parameter(name: string, matrix: Matrix, options: { requiresGrad?: boolean } = {}): Node {
-    return this.leaf('parameter', name, matrix.rows, matrix.cols, matrix.data, options.requiresGrad ?? true);
+    return this.leaf(
+      'parameter',
+      name,
+      matrix.rows,
+      matrix.cols,
+      matrix.data,
+      options.requiresGrad ?? true,
+    );
   }
 
   /** A fixed value that no gradient flows into. */
@@ -49,8 +56,19 @@ export class Graph {
 
     const [rows, cols] = op.outputShape(inputs, attrs);
     const needsGrad = inputs.some((input) => input.grad !== null);
-    const node = new Node<Attrs>(this.nodes.length, 'op', op.name, op, inputs, attrs, rows, cols,
-      new Float64Array(rows * cols), needsGrad ? new Float64Array(rows * cols) : null, name);
+    const node = new Node<Attrs>(
+      this.nodes.length,
+      'op',
+      op.name,
+      op,
+      inputs,
+      attrs,
+      rows,
+      cols,
+      new Float64Array(rows * cols),
+      needsGrad ? new Float64Array(rows * cols) : null,
+      name,
+    );
     this.nodes.push(node as Node);
     op.forward(node, this.kernels);
     return node;
@@ -72,10 +90,17 @@ export class Graph {
    */
   backward(root: Node): void {
     if (root.size !== 1) {
-      throw new ShapeMismatchError('backward', [root.shape], 'the differentiated root must be 1 × 1');
+      throw new ShapeMismatchError(
+        'backward',
+        [root.shape],
+        'the differentiated root must be 1 × 1',
+      );
     }
     if (root.grad === null) {
-      throw new InvalidArgumentError('backward', 'no parameter or input with a gradient feeds the root');
+      throw new InvalidArgumentError(
+        'backward',
+        'no parameter or input with a gradient feeds the root',
+      );
     }
 
     const { nodes, kernels } = this;
@@ -88,14 +113,35 @@ export class Graph {
     }
   }
 
-  private leaf(kind: NodeKind, name: string, rows: number, cols: number, value: Float64Array,
-    requiresGrad: boolean): Node {
+  private leaf(
+    kind: NodeKind,
+    name: string,
+    rows: number,
+    cols: number,
+    value: Float64Array,
+    requiresGrad: boolean,
+  ): Node {
     if (value.length !== rows * cols) {
-      throw new ShapeMismatchError(kind, [[rows, cols], [value.length]], `${name} has the wrong size`);
+      throw new ShapeMismatchError(
+        kind,
+        [[rows, cols], [value.length]],
+        `${name} has the wrong size`,
+      );
     }
     const grad = requiresGrad ? new Float64Array(rows * cols) : null;
-    const node = new Node(this.nodes.length, kind, kind, null, [], undefined, rows, cols, value,
-      grad, name);
+    const node = new Node(
+      this.nodes.length,
+      kind,
+      kind,
+      null,
+      [],
+      undefined,
+      rows,
+      cols,
+      value,
+      grad,
+      name,
+    );
     this.nodes.push(node);
     return node;
   }

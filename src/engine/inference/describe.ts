@@ -50,8 +50,12 @@ export function graphToDot(description: GraphDescription, title = 'chainrule'): 
     // ASCII only: Graphviz builds without font metrics warn about characters such as ×.
     const shape = `[${node.shape[0]}, ${node.shape[1]}]`;
     const label = node.name ? `${node.name}\\n${node.op} ${shape}` : `${node.op}\\n${shape}`;
-    const style = node.op === 'parameter' ? 'shape=box, style=filled, fillcolor="#e8eefc"'
-      : node.op === 'input' || node.op === 'constant' ? 'shape=box' : 'shape=ellipse';
+    const style =
+      node.op === 'parameter'
+        ? 'shape=box, style=filled, fillcolor="#e8eefc"'
+        : node.op === 'input' || node.op === 'constant'
+          ? 'shape=box'
+          : 'shape=ellipse';
     const root = node.id === description.root ? ', peripheries=2' : '';
     lines.push(`  n${node.id} [label=${quote(label, true)}, ${style}${root}];`);
   }
@@ -76,7 +80,11 @@ function quote(text: string, keepNewlines = false): string {
  * of one and two rows, and a node whose height differs between the two has one row per batch
  * row; so the description costs the same for a batch of a million rows as for one.
  */
-export function describeNetworkGraph(definition: NetworkDefinition, rows: number, l2 = 0): GraphDescription {
+export function describeNetworkGraph(
+  definition: NetworkDefinition,
+  rows: number,
+  l2 = 0,
+): GraphDescription {
   validateNetwork(definition);
   const one = recordTrainingGraph(definition, 1, l2);
   const two = recordTrainingGraph(definition, 2, l2);
@@ -87,7 +95,11 @@ export function describeNetworkGraph(definition: NetworkDefinition, rows: number
   return one.root === undefined ? { nodes } : { nodes, root: one.root };
 }
 
-function recordTrainingGraph(definition: NetworkDefinition, rows: number, l2: number): GraphDescription {
+function recordTrainingGraph(
+  definition: NetworkDefinition,
+  rows: number,
+  l2: number,
+): GraphDescription {
   const graph = new Graph(jsKernels);
   let inputs = definition.inputSize;
   const zeros = definition.layers.map((layer) => {

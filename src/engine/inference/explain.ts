@@ -35,7 +35,10 @@ export interface ExplainRequest {
  * every node's value and gradient: the chain rule laid open. For f = x·W + b with W = −2,
  * x = 5, b = 3 it gives f = −7, ∂f/∂W = 5, ∂f/∂x = −2, ∂f/∂b = 1.
  */
-export function explainGradients(request: ExplainRequest, kernels: Kernels = defaultKernels()): GradientExplanation {
+export function explainGradients(
+  request: ExplainRequest,
+  kernels: Kernels = defaultKernels(),
+): GradientExplanation {
   const { definition, layers, inputs, targets } = request;
   validateNetwork(definition);
   checkParameterShapes(definition, layers);
@@ -43,15 +46,32 @@ export function explainGradients(request: ExplainRequest, kernels: Kernels = def
   // the wrong width would be read silently as other rows (3 × 1 inputs to a 3-input network as
   // one full row followed by rows of zeros).
   if (inputs.cols !== definition.inputSize) {
-    throw new ShapeMismatchError('inputs', [[inputs.rows, inputs.cols], [inputs.rows, definition.inputSize]],
-      `the network takes ${definition.inputSize} inputs per row`);
+    throw new ShapeMismatchError(
+      'inputs',
+      [
+        [inputs.rows, inputs.cols],
+        [inputs.rows, definition.inputSize],
+      ],
+      `the network takes ${definition.inputSize} inputs per row`,
+    );
   }
   if (targets) splitData(definition, { inputs, targets }, 0);
 
   const graph = new Graph(kernels);
-  const net = buildDenseGraph(graph, definition, layers.map(({ W, b }) => ({
-    W: { ...W, data: W.data.slice() }, b: { ...b, data: b.data.slice() },
-  })), { rows: inputs.rows, withTargets: targets !== undefined, l2: request.l2, inputsRequireGrad: true });
+  const net = buildDenseGraph(
+    graph,
+    definition,
+    layers.map(({ W, b }) => ({
+      W: { ...W, data: W.data.slice() },
+      b: { ...b, data: b.data.slice() },
+    })),
+    {
+      rows: inputs.rows,
+      withTargets: targets !== undefined,
+      l2: request.l2,
+      inputsRequireGrad: true,
+    },
+  );
   net.inputs.value.set(inputs.data);
   if (targets) net.targets!.value.set(targets.data);
   graph.forward();

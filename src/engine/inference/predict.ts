@@ -4,7 +4,10 @@ import { defaultKernels, type Kernels } from '../kernels/index.js';
 import { zerosMatrix, type Matrix } from '../matrix.js';
 import { buildDenseGraph, type DenseGraph } from '../network/build-graph.js';
 import {
-  countParameters, outputSize, type LayerParameters, type NetworkDefinition,
+  countParameters,
+  outputSize,
+  type LayerParameters,
+  type NetworkDefinition,
 } from '../network/definition.js';
 import { checkParameterShapes, cloneParameters, validateNetwork } from '../network/parameters.js';
 
@@ -35,8 +38,11 @@ export interface Predictor {
  * cannot change the real ones, and the recorded graphs stay few (at most log₂ chunkRows + 1)
  * whatever batch sizes arrive: together they hold less than twice the largest one.
  */
-export function createPredictor(definition: NetworkDefinition, layers: readonly LayerParameters[],
-  kernels: Kernels = defaultKernels()): Predictor {
+export function createPredictor(
+  definition: NetworkDefinition,
+  layers: readonly LayerParameters[],
+  kernels: Kernels = defaultKernels(),
+): Predictor {
   validateNetwork(definition);
   checkParameterShapes(definition, layers);
   const owned = cloneParameters(layers);
@@ -46,8 +52,14 @@ export function createPredictor(definition: NetworkDefinition, layers: readonly 
     let net = graphs.get(rows);
     if (!net) {
       const graph = new Graph(kernels);
-      net = { graph, ...buildDenseGraph(graph, definition, owned,
-        { rows, withTargets: false, parametersRequireGrad: false }) };
+      net = {
+        graph,
+        ...buildDenseGraph(graph, definition, owned, {
+          rows,
+          withTargets: false,
+          parametersRequireGrad: false,
+        }),
+      };
       graphs.set(rows, net);
     }
     return net;
@@ -55,8 +67,8 @@ export function createPredictor(definition: NetworkDefinition, layers: readonly 
 
   // Every non-parameter node of a dense graph has one row per batch row, so the one-row graph
   // (needed anyway for single predictions) tells how many values each batch row costs.
-  const valuesPerRow = graphFor(1).graph.nodes
-    .filter((node) => node.kind !== 'parameter')
+  const valuesPerRow = graphFor(1)
+    .graph.nodes.filter((node) => node.kind !== 'parameter')
     .reduce((total, node) => total + node.size, 0);
   const chunkRows = Math.min(MAX_CHUNK_ROWS, floorPowerOfTwo(GRAPH_VALUES_BUDGET / valuesPerRow));
   const width = outputSize(definition);
@@ -67,8 +79,14 @@ export function createPredictor(definition: NetworkDefinition, layers: readonly 
     footprintBytes: 8 * (countParameters(definition) + 2 * chunkRows * valuesPerRow),
     predict(inputs) {
       if (inputs.cols !== definition.inputSize) {
-        throw new ShapeMismatchError('predict', [[inputs.rows, inputs.cols], [inputs.rows, definition.inputSize]],
-          `the network takes ${definition.inputSize} inputs per row`);
+        throw new ShapeMismatchError(
+          'predict',
+          [
+            [inputs.rows, inputs.cols],
+            [inputs.rows, definition.inputSize],
+          ],
+          `the network takes ${definition.inputSize} inputs per row`,
+        );
       }
       const outputs = zerosMatrix(inputs.rows, width);
       for (let from = 0; from < inputs.rows; from += chunkRows) {

@@ -102,7 +102,7 @@ export const jsKernels: Kernels = {
       const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
       m[i] = mi;
       v[i] = vi;
-      w[i] -= ((mi / correction1) / (Math.sqrt(vi / correction2) + epsilon)) * learningRate;
+      w[i] -= (mi / correction1 / (Math.sqrt(vi / correction2) + epsilon)) * learningRate;
     }
   },
 

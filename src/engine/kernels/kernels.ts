@@ -50,14 +50,39 @@ export interface Kernels {
   /** w −= learningRate · g. */
   sgdUpdate(w: F64, g: F64, learningRate: number): void;
   /** TF.js MomentumOptimizer: a = momentum·a + g; w −= lr·a, or lr·(g + momentum·a) (Nesterov). */
-  momentumUpdate(w: F64, g: F64, accumulation: F64, learningRate: number, momentum: number,
-    useNesterov: boolean): void;
+  momentumUpdate(
+    w: F64,
+    g: F64,
+    accumulation: F64,
+    learningRate: number,
+    momentum: number,
+    useNesterov: boolean,
+  ): void;
   /** TF.js AdamOptimizer with the bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ passed in. */
-  adamUpdate(w: F64, g: F64, m: F64, v: F64, learningRate: number, beta1: number, beta2: number,
-    epsilon: number, correction1: number, correction2: number): void;
+  adamUpdate(
+    w: F64,
+    g: F64,
+    m: F64,
+    v: F64,
+    learningRate: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    correction1: number,
+    correction2: number,
+  ): void;
   /** TF.js RMSPropOptimizer (centered keeps a running mean of g in meanGrad). */
-  rmspropUpdate(w: F64, g: F64, meanSquare: F64, moment: F64, meanGrad: F64 | null,
-    learningRate: number, decay: number, momentum: number, epsilon: number): void;
+  rmspropUpdate(
+    w: F64,
+    g: F64,
+    meanSquare: F64,
+    moment: F64,
+    meanGrad: F64 | null,
+    learningRate: number,
+    decay: number,
+    momentum: number,
+    epsilon: number,
+  ): void;
   /** TF.js AdagradOptimizer: a += g²; w −= lr · g / √(a + ε). */
   adagradUpdate(w: F64, g: F64, accumulator: F64, learningRate: number, epsilon: number): void;
 }

@@ -27,7 +27,11 @@ const PAGE_BYTES = 65536;
 export function createWasmKernels(): Kernels {
   const bytes = Buffer.from(gemmWasmBase64, 'base64');
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-    env: { abort: () => { throw new Error('gemm kernel aborted'); } },
+    env: {
+      abort: () => {
+        throw new Error('gemm kernel aborted');
+      },
+    },
   });
   const wasm = instance.exports as unknown as GemmExports;
   const base = alignTo(wasm.heapBase(), 16);

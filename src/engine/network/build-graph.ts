@@ -2,8 +2,21 @@ import type { Graph } from '../graph/graph.js';
 import type { Node } from '../graph/node.js';
 import { DEFAULT_LEAKY_RELU_ALPHA } from '../ops/leaky-relu.js';
 import {
-  biasAdd, binaryCrossentropy, categoricalCrossentropy, leakyRelu, linear, matmul,
-  meanSquaredError, multiply, relu, scale, sigmoid, softmax, sum, tanh, add,
+  biasAdd,
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  leakyRelu,
+  linear,
+  matmul,
+  meanSquaredError,
+  multiply,
+  relu,
+  scale,
+  sigmoid,
+  softmax,
+  sum,
+  tanh,
+  add,
 } from '../ops/registry.js';
 import type { LayerParameters, LayerSpec, LossName, NetworkDefinition } from './definition.js';
 
@@ -36,10 +49,15 @@ export interface DenseGraphOptions {
  * Parameter nodes share the matrices' buffers (see Graph.parameter), so the optimizer's in-place
  * updates reach the next replay of this graph.
  */
-export function buildDenseGraph(graph: Graph, definition: NetworkDefinition,
-  layers: readonly LayerParameters[], options: DenseGraphOptions): DenseGraph {
-  const inputs = graph.input('inputs', options.rows, definition.inputSize,
-    { requiresGrad: options.inputsRequireGrad ?? false });
+export function buildDenseGraph(
+  graph: Graph,
+  definition: NetworkDefinition,
+  layers: readonly LayerParameters[],
+  options: DenseGraphOptions,
+): DenseGraph {
+  const inputs = graph.input('inputs', options.rows, definition.inputSize, {
+    requiresGrad: options.inputsRequireGrad ?? false,
+  });
 
   let hidden = inputs;
   const requiresGrad = options.parametersRequireGrad ?? true;
@@ -74,11 +92,16 @@ export function buildDenseGraph(graph: Graph, definition: NetworkDefinition,
 
 function applyActivation(graph: Graph, spec: LayerSpec, z: Node, name: string): Node {
   switch (spec.activation) {
-    case 'linear': return graph.apply(linear, [z], undefined, name);
-    case 'sigmoid': return graph.apply(sigmoid, [z], undefined, name);
-    case 'tanh': return graph.apply(tanh, [z], undefined, name);
-    case 'relu': return graph.apply(relu, [z], undefined, name);
-    case 'softmax': return graph.apply(softmax, [z], undefined, name);
+    case 'linear':
+      return graph.apply(linear, [z], undefined, name);
+    case 'sigmoid':
+      return graph.apply(sigmoid, [z], undefined, name);
+    case 'tanh':
+      return graph.apply(tanh, [z], undefined, name);
+    case 'relu':
+      return graph.apply(relu, [z], undefined, name);
+    case 'softmax':
+      return graph.apply(softmax, [z], undefined, name);
     case 'leakyRelu':
       return graph.apply(leakyRelu, [z], { alpha: spec.alpha ?? DEFAULT_LEAKY_RELU_ALPHA }, name);
   }
@@ -86,8 +109,11 @@ function applyActivation(graph: Graph, spec: LayerSpec, z: Node, name: string): 
 
 function lossOp(loss: LossName) {
   switch (loss) {
-    case 'meanSquaredError': return meanSquaredError;
-    case 'binaryCrossentropy': return binaryCrossentropy;
-    case 'categoricalCrossentropy': return categoricalCrossentropy;
+    case 'meanSquaredError':
+      return meanSquaredError;
+    case 'binaryCrossentropy':
+      return binaryCrossentropy;
+    case 'categoricalCrossentropy':
+      return categoricalCrossentropy;
   }
 }

@@ -6,11 +6,20 @@
 export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
-export const LOSSES = ['meanSquaredError', 'binaryCrossentropy', 'categoricalCrossentropy'] as const;
+export const LOSSES = [
+  'meanSquaredError',
+  'binaryCrossentropy',
+  'categoricalCrossentropy',
+] as const;
 export type LossName = (typeof LOSSES)[number];
 
 export const INITIALIZERS = [
-  'glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'randomUniform', 'zeros',
+  'glorotUniform',
+  'glorotNormal',
+  'heNormal',
+  'heUniform',
+  'randomUniform',
+  'zeros',
 ] as const;
 export type InitializerName = (typeof INITIALIZERS)[number];
 

@@ -7,15 +7,20 @@ import type { InitializerName } from './definition.js';
  * fanIn with scale 2; *Uniform draws from ±√(3·scale/n), *Normal from a normal truncated at two
  * standard deviations with σ = √(scale/n).
  */
-export function initializeWeights(name: InitializerName, values: Float64Array, fanIn: number,
-  fanOut: number, random: Random): void {
+export function initializeWeights(
+  name: InitializerName,
+  values: Float64Array,
+  fanIn: number,
+  fanOut: number,
+  random: Random,
+): void {
   switch (name) {
     case 'glorotUniform':
       return fillUniform(values, Math.sqrt(3 / Math.max(1, (fanIn + fanOut) / 2)), random);
     case 'glorotNormal':
       return fillTruncatedNormal(values, Math.sqrt(1 / Math.max(1, (fanIn + fanOut) / 2)), random);
     case 'heUniform':
-      return fillUniform(values, Math.sqrt(3 * 2 / Math.max(1, fanIn)), random);
+      return fillUniform(values, Math.sqrt((3 * 2) / Math.max(1, fanIn)), random);
     case 'heNormal':
       return fillTruncatedNormal(values, Math.sqrt(2 / Math.max(1, fanIn)), random);
     case 'randomUniform':

@@ -2,7 +2,11 @@ import { InvalidArgumentError, ShapeMismatchError } from '../errors.js';
 import { cloneMatrix, zerosMatrix } from '../matrix.js';
 import type { Random } from '../random.js';
 import {
-  ACTIVATIONS, INITIALIZERS, LOSSES, type LayerParameters, type NetworkDefinition,
+  ACTIVATIONS,
+  INITIALIZERS,
+  LOSSES,
+  type LayerParameters,
+  type NetworkDefinition,
 } from './definition.js';
 import { initializeWeights } from './initializers.js';
 
@@ -23,10 +27,16 @@ export function validateNetwork(definition: NetworkDefinition): void {
       throw new InvalidArgumentError(`layers[${index}].units`, 'must be a positive integer');
     }
     if (!ACTIVATIONS.includes(layer.activation)) {
-      throw new InvalidArgumentError(`layers[${index}].activation`, `unknown activation ${layer.activation}`);
+      throw new InvalidArgumentError(
+        `layers[${index}].activation`,
+        `unknown activation ${layer.activation}`,
+      );
     }
     if (layer.activation === 'softmax' && index !== definition.layers.length - 1) {
-      throw new InvalidArgumentError(`layers[${index}].activation`, 'softmax is allowed on the last layer only');
+      throw new InvalidArgumentError(
+        `layers[${index}].activation`,
+        'softmax is allowed on the last layer only',
+      );
     }
   });
   if (!LOSSES.includes(definition.loss)) {
@@ -38,7 +48,10 @@ export function validateNetwork(definition: NetworkDefinition): void {
 }
 
 /** Fresh weights from the definition's initializer, layer by layer; biases start at zero. */
-export function initializeParameters(definition: NetworkDefinition, random: Random): LayerParameters[] {
+export function initializeParameters(
+  definition: NetworkDefinition,
+  random: Random,
+): LayerParameters[] {
   const initializer = definition.initializer ?? 'glorotUniform';
   let inputs = definition.inputSize;
   return definition.layers.map((layer) => {
@@ -50,21 +63,36 @@ export function initializeParameters(definition: NetworkDefinition, random: Rand
 }
 
 /** Throws ShapeMismatchError unless `layers` has the definition's count and shapes. */
-export function checkParameterShapes(definition: NetworkDefinition,
-  layers: readonly LayerParameters[]): void {
+export function checkParameterShapes(
+  definition: NetworkDefinition,
+  layers: readonly LayerParameters[],
+): void {
   if (layers.length !== definition.layers.length) {
-    throw new ShapeMismatchError('layers', [[layers.length], [definition.layers.length]],
-      `${layers.length} layers of weights for a network of ${definition.layers.length} layers`);
+    throw new ShapeMismatchError(
+      'layers',
+      [[layers.length], [definition.layers.length]],
+      `${layers.length} layers of weights for a network of ${definition.layers.length} layers`,
+    );
   }
   let inputs = definition.inputSize;
   definition.layers.forEach((spec, index) => {
     const { W, b } = layers[index];
     if (W.rows !== inputs || W.cols !== spec.units) {
-      throw new ShapeMismatchError(`layers[${index}].W`, [[W.rows, W.cols], [inputs, spec.units]],
-        'W must be [inputs][units]');
+      throw new ShapeMismatchError(
+        `layers[${index}].W`,
+        [
+          [W.rows, W.cols],
+          [inputs, spec.units],
+        ],
+        'W must be [inputs][units]',
+      );
     }
     if (b.rows !== 1 || b.cols !== spec.units) {
-      throw new ShapeMismatchError(`layers[${index}].b`, [[b.cols], [spec.units]], 'b must have one entry per unit');
+      throw new ShapeMismatchError(
+        `layers[${index}].b`,
+        [[b.cols], [spec.units]],
+        'b must have one entry per unit',
+      );
     }
     inputs = spec.units;
   });

@@ -12,7 +12,11 @@ export const biasAdd = defineOp({
 
   outputShape([x, bias]) {
     if (bias.rows !== 1 || bias.cols !== x.cols) {
-      throw new ShapeMismatchError('biasAdd', [x.shape, bias.shape], 'the bias must be one row as wide as the input');
+      throw new ShapeMismatchError(
+        'biasAdd',
+        [x.shape, bias.shape],
+        'the bias must be one row as wide as the input',
+      );
     }
     return [x.rows, x.cols];
   },

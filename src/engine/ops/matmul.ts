@@ -19,20 +19,38 @@ export const matmul = defineOp({
 
   forward(node, kernels) {
     const [a, b] = node.inputs;
-    kernels.matmul(a.value, b.value, node.value,
-      { m: a.rows, k: a.cols, n: b.cols, transposeA: false, transposeB: false, accumulate: false });
+    kernels.matmul(a.value, b.value, node.value, {
+      m: a.rows,
+      k: a.cols,
+      n: b.cols,
+      transposeA: false,
+      transposeB: false,
+      accumulate: false,
+    });
   },
 
   backward(node, kernels) {
     const [a, b] = node.inputs;
     const dc = node.grad!;
     if (a.grad) {
-      kernels.matmul(dc, b.value, a.grad,
-        { m: a.rows, k: b.cols, n: a.cols, transposeA: false, transposeB: true, accumulate: true });
+      kernels.matmul(dc, b.value, a.grad, {
+        m: a.rows,
+        k: b.cols,
+        n: a.cols,
+        transposeA: false,
+        transposeB: true,
+        accumulate: true,
+      });
     }
     if (b.grad) {
-      kernels.matmul(a.value, dc, b.grad,
-        { m: b.rows, k: a.rows, n: b.cols, transposeA: true, transposeB: false, accumulate: true });
+      kernels.matmul(a.value, dc, b.grad, {
+        m: b.rows,
+        k: a.rows,
+        n: b.cols,
+        transposeA: true,
+        transposeB: false,
+        accumulate: true,
+      });
     }
   },
 });

@@ -21,10 +21,25 @@ import { tanh } from './tanh.js';
 
 /** Every op the engine can record. Adding an op means adding its module and one entry here. */
 export const OPS = [
-  matmul, biasAdd, add, subtract, multiply, scale,
-  sigmoid, tanh, relu, leakyRelu, linear, softmax, exp, log,
-  sum, mean,
-  meanSquaredError, binaryCrossentropy, categoricalCrossentropy,
+  matmul,
+  biasAdd,
+  add,
+  subtract,
+  multiply,
+  scale,
+  sigmoid,
+  tanh,
+  relu,
+  leakyRelu,
+  linear,
+  softmax,
+  exp,
+  log,
+  sum,
+  mean,
+  meanSquaredError,
+  binaryCrossentropy,
+  categoricalCrossentropy,
 ] as const;
 
 export type OpName = (typeof OPS)[number]['name'];
@@ -34,6 +49,23 @@ export const opRegistry: ReadonlyMap<string, Op<never>> = new Map(
 );
 
 export {
-  add, biasAdd, binaryCrossentropy, categoricalCrossentropy, exp, leakyRelu, linear, log, matmul,
-  mean, meanSquaredError, multiply, relu, scale, sigmoid, softmax, subtract, sum, tanh,
+  add,
+  biasAdd,
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  exp,
+  leakyRelu,
+  linear,
+  log,
+  matmul,
+  mean,
+  meanSquaredError,
+  multiply,
+  relu,
+  scale,
+  sigmoid,
+  softmax,
+  subtract,
+  sum,
+  tanh,
 };

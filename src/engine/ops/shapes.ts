@@ -6,7 +6,11 @@ export function sameShape(op: string, inputs: readonly Node[]): [number, number]
   const [first, ...rest] = inputs;
   for (const other of rest) {
     if (other.rows !== first.rows || other.cols !== first.cols) {
-      throw new ShapeMismatchError(op, inputs.map((input) => input.shape), 'operands must have the same shape');
+      throw new ShapeMismatchError(
+        op,
+        inputs.map((input) => input.shape),
+        'operands must have the same shape',
+      );
     }
   }
   return [first.rows, first.cols];

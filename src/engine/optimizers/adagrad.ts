@@ -16,8 +16,13 @@ export const createAdagrad: OptimizerFactory<AdagradConfig> = (config, sizes, ke
   return {
     step(parameters, gradients) {
       for (let i = 0; i < parameters.length; i++) {
-        kernels.adagradUpdate(parameters[i], gradients[i], accumulators[i], config.learningRate,
-          ADAGRAD_EPSILON);
+        kernels.adagradUpdate(
+          parameters[i],
+          gradients[i],
+          accumulators[i],
+          config.learningRate,
+          ADAGRAD_EPSILON,
+        );
       }
       iterations++;
     },

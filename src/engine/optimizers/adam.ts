@@ -22,8 +22,18 @@ export const createAdam: OptimizerFactory<AdamConfig> = (config, sizes, kernels)
       const correction1 = 1 - config.beta1 ** t;
       const correction2 = 1 - config.beta2 ** t;
       for (let i = 0; i < parameters.length; i++) {
-        kernels.adamUpdate(parameters[i], gradients[i], slots[2 * i], slots[2 * i + 1],
-          config.learningRate, config.beta1, config.beta2, config.epsilon, correction1, correction2);
+        kernels.adamUpdate(
+          parameters[i],
+          gradients[i],
+          slots[2 * i],
+          slots[2 * i + 1],
+          config.learningRate,
+          config.beta1,
+          config.beta2,
+          config.epsilon,
+          correction1,
+          correction2,
+        );
       }
       iterations = t;
     },

@@ -14,8 +14,14 @@ export const createMomentum: OptimizerFactory<MomentumConfig> = (config, sizes, 
   return {
     step(parameters, gradients) {
       for (let i = 0; i < parameters.length; i++) {
-        kernels.momentumUpdate(parameters[i], gradients[i], accumulations[i], config.learningRate,
-          config.momentum, config.useNesterov);
+        kernels.momentumUpdate(
+          parameters[i],
+          gradients[i],
+          accumulations[i],
+          config.learningRate,
+          config.momentum,
+          config.useNesterov,
+        );
       }
       iterations++;
     },

@@ -17,13 +17,17 @@ export interface Optimizer {
   restore(state: OptimizerState): void;
 }
 
-export type OptimizerFactory<Config> = (config: Required<Config>, sizes: readonly number[],
-  kernels: Kernels) => Optimizer;
+export type OptimizerFactory<Config> = (
+  config: Required<Config>,
+  sizes: readonly number[],
+  kernels: Kernels,
+) => Optimizer;
 
 /** Slot buffers of the given sizes, `count` per parameter, filled with `initial`. */
 export function createSlots(sizes: readonly number[], count: number, initial = 0): Float64Array[] {
   return sizes.flatMap((size) =>
-    Array.from({ length: count }, () => new Float64Array(size).fill(initial)));
+    Array.from({ length: count }, () => new Float64Array(size).fill(initial)),
+  );
 }
 
 export function copySlots(slots: readonly Float64Array[]): Float64Array[] {
@@ -35,15 +39,22 @@ export function copySlots(slots: readonly Float64Array[]): Float64Array[] {
  * other slot counts or sizes; it fails with the code the trainer uses for a checkpoint that
  * does not fit, rather than as an untyped Error.
  */
-export function restoreSlots(target: readonly Float64Array[], source: readonly Float64Array[]): void {
+export function restoreSlots(
+  target: readonly Float64Array[],
+  source: readonly Float64Array[],
+): void {
   if (source.length !== target.length) {
-    throw new EngineError('CHECKPOINT_MISMATCH',
-      `the optimizer state has ${source.length} slots, expected ${target.length}`);
+    throw new EngineError(
+      'CHECKPOINT_MISMATCH',
+      `the optimizer state has ${source.length} slots, expected ${target.length}`,
+    );
   }
   target.forEach((slot, index) => {
     if (source[index].length !== slot.length) {
-      throw new EngineError('CHECKPOINT_MISMATCH',
-        `optimizer slot ${index} has ${source[index].length} values, expected ${slot.length}`);
+      throw new EngineError(
+        'CHECKPOINT_MISMATCH',
+        `optimizer slot ${index} has ${source[index].length} values, expected ${slot.length}`,
+      );
     }
     slot.set(source[index]);
   });

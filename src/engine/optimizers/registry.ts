@@ -7,21 +7,39 @@ import type { Optimizer } from './optimizer.js';
 import { createRmsprop, type RmspropConfig } from './rmsprop.js';
 import { createSgd, type SgdConfig } from './sgd.js';
 
-export type OptimizerConfig = SgdConfig | MomentumConfig | AdamConfig | RmspropConfig | AdagradConfig;
+export type OptimizerConfig =
+  SgdConfig | MomentumConfig | AdamConfig | RmspropConfig | AdagradConfig;
 export type OptimizerName = OptimizerConfig['type'];
-export type ResolvedOptimizerConfig = { [C in OptimizerConfig as C['type']]: Required<C> }[OptimizerName];
+export type ResolvedOptimizerConfig = {
+  [C in OptimizerConfig as C['type']]: Required<C>;
+}[OptimizerName];
 
-export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'rmsprop', 'adagrad'] as const satisfies readonly OptimizerName[];
+export const OPTIMIZERS = [
+  'sgd',
+  'momentum',
+  'adam',
+  'rmsprop',
+  'adagrad',
+] as const satisfies readonly OptimizerName[];
 
 /**
  * Defaults per optimizer: TF.js's where it has one (adam, rmsprop, adagrad); Keras's for the
  * learning rates and momentum that TF.js makes the caller pass (sgd 0.01, momentum 0.9).
  */
-export const OPTIMIZER_DEFAULTS: { [N in OptimizerName]: Required<Extract<OptimizerConfig, { type: N }>> } = {
+export const OPTIMIZER_DEFAULTS: {
+  [N in OptimizerName]: Required<Extract<OptimizerConfig, { type: N }>>;
+} = {
   sgd: { type: 'sgd', learningRate: 0.01 },
   momentum: { type: 'momentum', learningRate: 0.01, momentum: 0.9, useNesterov: false },
   adam: { type: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-  rmsprop: { type: 'rmsprop', learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+  rmsprop: {
+    type: 'rmsprop',
+    learningRate: 0.001,
+    decay: 0.9,
+    momentum: 0,
+    epsilon: 1e-7,
+    centered: false,
+  },
   adagrad: { type: 'adagrad', learningRate: 0.01, initialAccumulatorValue: 0.1 },
 };
 
@@ -39,14 +57,22 @@ export function resolveOptimizerConfig(config: OptimizerConfig): ResolvedOptimiz
 }
 
 /** An optimizer over parameters of the given sizes. */
-export function createOptimizer(config: OptimizerConfig, sizes: readonly number[],
-  kernels: Kernels): Optimizer {
+export function createOptimizer(
+  config: OptimizerConfig,
+  sizes: readonly number[],
+  kernels: Kernels,
+): Optimizer {
   const resolved = resolveOptimizerConfig(config);
   switch (resolved.type) {
-    case 'sgd': return createSgd(resolved, sizes, kernels);
-    case 'momentum': return createMomentum(resolved, sizes, kernels);
-    case 'adam': return createAdam(resolved, sizes, kernels);
-    case 'rmsprop': return createRmsprop(resolved, sizes, kernels);
-    case 'adagrad': return createAdagrad(resolved, sizes, kernels);
+    case 'sgd':
+      return createSgd(resolved, sizes, kernels);
+    case 'momentum':
+      return createMomentum(resolved, sizes, kernels);
+    case 'adam':
+      return createAdam(resolved, sizes, kernels);
+    case 'rmsprop':
+      return createRmsprop(resolved, sizes, kernels);
+    case 'adagrad':
+      return createAdagrad(resolved, sizes, kernels);
   }
 }

@@ -18,8 +18,17 @@ export const createRmsprop: OptimizerFactory<RmspropConfig> = (config, sizes, ke
     step(parameters, gradients) {
       for (let i = 0; i < parameters.length; i++) {
         const meanGrad = config.centered ? slots[width * i + 2] : null;
-        kernels.rmspropUpdate(parameters[i], gradients[i], slots[width * i], slots[width * i + 1],
-          meanGrad, config.learningRate, config.decay, config.momentum, config.epsilon);
+        kernels.rmspropUpdate(
+          parameters[i],
+          gradients[i],
+          slots[width * i],
+          slots[width * i + 1],
+          meanGrad,
+          config.learningRate,
+          config.decay,
+          config.momentum,
+          config.epsilon,
+        );
       }
       iterations++;
     },

@@ -88,7 +88,9 @@ export function encodeCheckpoint(checkpoint: TrainingCheckpoint): Uint8Array {
 export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(0, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength))) as Header;
+  const header = JSON.parse(
+    new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)),
+  ) as Header;
   if (header.magic !== MAGIC || header.version !== VERSION) {
     throw new InvalidArgumentError('checkpoint', 'not a checkpoint of this engine version');
   }
@@ -99,11 +101,12 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
   const floatsAt = align8(4 + headerLength);
   const floats = new Float64Array(new Uint8Array(bytes.subarray(floatsAt)).buffer);
   let offset = 0;
-  const take = (lengths: number[]): Float64Array[] => lengths.map((length) => {
-    const block = floats.slice(offset, offset + length);
-    offset += length;
-    return block;
-  });
+  const take = (lengths: number[]): Float64Array[] =>
+    lengths.map((length) => {
+      const block = floats.slice(offset, offset + length);
+      offset += length;
+      return block;
+    });
   const parameters = take(header.parameterLengths);
   const slots = take(header.slotLengths);
   const bestParameters = header.bestLengths ? take(header.bestLengths) : null;

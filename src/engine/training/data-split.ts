@@ -15,25 +15,47 @@ export interface DataSplit {
 }
 
 /** Checks the data against the network, then holds out the last rows for validation. */
-export function splitData(definition: NetworkDefinition, data: TrainingData,
-  validationSplit: number): DataSplit {
+export function splitData(
+  definition: NetworkDefinition,
+  data: TrainingData,
+  validationSplit: number,
+): DataSplit {
   const { inputs, targets } = data;
   if (inputs.cols !== definition.inputSize) {
-    throw new ShapeMismatchError('dataset.inputs', [[inputs.rows, inputs.cols], [inputs.rows, definition.inputSize]],
-      `the network takes ${definition.inputSize} inputs per row`);
+    throw new ShapeMismatchError(
+      'dataset.inputs',
+      [
+        [inputs.rows, inputs.cols],
+        [inputs.rows, definition.inputSize],
+      ],
+      `the network takes ${definition.inputSize} inputs per row`,
+    );
   }
   if (targets.cols !== outputSize(definition)) {
-    throw new ShapeMismatchError('dataset.targets', [[targets.rows, targets.cols], [targets.rows, outputSize(definition)]],
-      `the network's last layer has ${outputSize(definition)} units`);
+    throw new ShapeMismatchError(
+      'dataset.targets',
+      [
+        [targets.rows, targets.cols],
+        [targets.rows, outputSize(definition)],
+      ],
+      `the network's last layer has ${outputSize(definition)} units`,
+    );
   }
   if (targets.rows !== inputs.rows) {
-    throw new ShapeMismatchError('dataset', [[inputs.rows], [targets.rows]], 'inputs and targets must have the same number of rows');
+    throw new ShapeMismatchError(
+      'dataset',
+      [[inputs.rows], [targets.rows]],
+      'inputs and targets must have the same number of rows',
+    );
   }
 
   // As TF.js does: the split point is floor(rows · (1 − split)), and the tail validates.
   const trainingRows = Math.floor(inputs.rows * (1 - validationSplit));
   if (trainingRows < 1) {
-    throw new InvalidArgumentError('validationSplit', `leaves no training rows out of ${inputs.rows}`);
+    throw new InvalidArgumentError(
+      'validationSplit',
+      `leaves no training rows out of ${inputs.rows}`,
+    );
   }
   if (trainingRows === inputs.rows) return { training: data, validation: null };
 
@@ -48,5 +70,9 @@ function head(matrix: Matrix, rows: number): Matrix {
 }
 
 function tail(matrix: Matrix, from: number): Matrix {
-  return { rows: matrix.rows - from, cols: matrix.cols, data: matrix.data.subarray(from * matrix.cols) };
+  return {
+    rows: matrix.rows - from,
+    cols: matrix.cols,
+    data: matrix.data.subarray(from * matrix.cols),
+  };
 }

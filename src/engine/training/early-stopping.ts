@@ -15,7 +15,10 @@ export interface MonitorOptions {
 export class BestEpochTracker {
   private best: BestSoFar | null;
 
-  constructor(private readonly options: MonitorOptions, restored: BestSoFar | null) {
+  constructor(
+    private readonly options: MonitorOptions,
+    restored: BestSoFar | null,
+  ) {
     this.best = restored;
   }
 
@@ -31,7 +34,10 @@ export class BestEpochTracker {
     const improved = this.best === null || value + this.options.minDelta < this.best.value;
     if (improved) {
       this.best = {
-        value, epoch, cost, wait: 0,
+        value,
+        epoch,
+        cost,
+        wait: 0,
         parameters: this.options.keepParameters ? parameters.map((block) => block.slice()) : null,
       };
       return false;

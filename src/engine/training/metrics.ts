@@ -5,12 +5,17 @@ import type { LossName } from '../network/definition.js';
  * (p > 0.5 against y > 0.5, TF.js's binaryAccuracy), for categoricalCrossentropy every row
  * (the arg-max class against the target's). Returns [correct, counted].
  */
-export function countCorrect(loss: LossName, predictions: Float64Array, targets: Float64Array,
-  rows: number, cols: number): [number, number] {
+export function countCorrect(
+  loss: LossName,
+  predictions: Float64Array,
+  targets: Float64Array,
+  rows: number,
+  cols: number,
+): [number, number] {
   if (loss === 'binaryCrossentropy') {
     let correct = 0;
     for (let i = 0; i < rows * cols; i++) {
-      if ((predictions[i] > 0.5) === (targets[i] > 0.5)) correct++;
+      if (predictions[i] > 0.5 === targets[i] > 0.5) correct++;
     }
     return [correct, rows * cols];
   }

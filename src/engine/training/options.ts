@@ -1,5 +1,9 @@
 import { InvalidArgumentError } from '../errors.js';
-import { resolveOptimizerConfig, type OptimizerConfig, type ResolvedOptimizerConfig } from '../optimizers/registry.js';
+import {
+  resolveOptimizerConfig,
+  type OptimizerConfig,
+  type ResolvedOptimizerConfig,
+} from '../optimizers/registry.js';
 
 export interface EarlyStoppingOptions {
   /** The quantity that must keep improving: validationCost (default) or the training cost. */
@@ -57,20 +61,26 @@ export function resolveTrainingOptions(options: TrainingOptions): ResolvedTraini
     throw new InvalidArgumentError('validationSplit', 'must be at least 0 and below 1');
   }
   const l2 = options.l2 ?? 0;
-  if (!(l2 >= 0 && Number.isFinite(l2))) throw new InvalidArgumentError('l2', 'must be a finite number ≥ 0');
+  if (!(l2 >= 0 && Number.isFinite(l2)))
+    throw new InvalidArgumentError('l2', 'must be a finite number ≥ 0');
   if (options.timeLimitSeconds !== undefined && !(options.timeLimitSeconds > 0)) {
     throw new InvalidArgumentError('timeLimitSeconds', 'must be positive');
   }
 
   const stopping = options.earlyStopping;
-  const earlyStopping = stopping ? {
-    monitor: stopping.monitor ?? 'validationCost',
-    patience: stopping.patience ?? 0,
-    minDelta: stopping.minDelta ?? 0,
-    restoreBestWeights: stopping.restoreBestWeights ?? false,
-  } : null;
+  const earlyStopping = stopping
+    ? {
+        monitor: stopping.monitor ?? 'validationCost',
+        patience: stopping.patience ?? 0,
+        minDelta: stopping.minDelta ?? 0,
+        restoreBestWeights: stopping.restoreBestWeights ?? false,
+      }
+    : null;
   if (earlyStopping?.monitor === 'validationCost' && validationSplit === 0) {
-    throw new InvalidArgumentError('earlyStopping.monitor', 'validationCost needs a validationSplit above 0');
+    throw new InvalidArgumentError(
+      'earlyStopping.monitor',
+      'validationCost needs a validationSplit above 0',
+    );
   }
   if (earlyStopping) requireInteger('earlyStopping.patience', earlyStopping.patience, 0);
   if (earlyStopping && !(earlyStopping.minDelta >= 0 && Number.isFinite(earlyStopping.minDelta))) {

@@ -4,10 +4,16 @@ import { defaultKernels, type Kernels } from '../kernels/index.js';
 import { gatherRows } from '../matrix.js';
 import { buildDenseGraph, type DenseGraph } from '../network/build-graph.js';
 import {
-  isClassificationLoss, type LayerParameters, type NetworkDefinition,
+  isClassificationLoss,
+  type LayerParameters,
+  type NetworkDefinition,
 } from '../network/definition.js';
 import {
-  checkParameterShapes, cloneParameters, initializeParameters, parameterBuffers, validateNetwork,
+  checkParameterShapes,
+  cloneParameters,
+  initializeParameters,
+  parameterBuffers,
+  validateNetwork,
 } from '../network/parameters.js';
 import { createOptimizer } from '../optimizers/registry.js';
 import type { Optimizer, OptimizerState } from '../optimizers/optimizer.js';
@@ -16,7 +22,11 @@ import type { TrainingCheckpoint } from './checkpoint.js';
 import { splitData, type DataSplit, type TrainingData } from './data-split.js';
 import { BestEpochTracker } from './early-stopping.js';
 import { allFinite, countCorrect, layerGradientNorm } from './metrics.js';
-import { resolveTrainingOptions, type ResolvedTrainingOptions, type TrainingOptions } from './options.js';
+import {
+  resolveTrainingOptions,
+  type ResolvedTrainingOptions,
+  type TrainingOptions,
+} from './options.js';
 
 /** What the run reports after every epoch. Epochs are numbered from 1. */
 export interface EpochReport {
@@ -83,7 +93,10 @@ interface Boundary {
 
 export class TimeLimitExceededError extends EngineError {
   constructor(seconds: number) {
-    super('TIME_LIMIT_EXCEEDED', `the time limit of ${seconds} s passed before the first epoch finished`);
+    super(
+      'TIME_LIMIT_EXCEEDED',
+      `the time limit of ${seconds} s passed before the first epoch finished`,
+    );
   }
 }
 
@@ -105,8 +118,12 @@ export class Trainer {
   private readonly batchRows: number;
   private boundary: Boundary;
 
-  constructor(readonly definition: NetworkDefinition, data: TrainingData, options: TrainingOptions,
-    init: TrainerInit = {}) {
+  constructor(
+    readonly definition: NetworkDefinition,
+    data: TrainingData,
+    options: TrainingOptions,
+    init: TrainerInit = {},
+  ) {
     validateNetwork(definition);
     this.options = resolveTrainingOptions(options);
     this.split = splitData(definition, data, this.options.validationSplit);
@@ -118,20 +135,32 @@ export class Trainer {
       ? cloneParameters(init.initialLayers)
       : initializeParameters(definition, this.random);
     this.parameters = parameterBuffers(this.layers);
-    this.optimizer = createOptimizer(this.options.optimizer, this.parameters.map((p) => p.length),
-      this.kernels);
+    this.optimizer = createOptimizer(
+      this.options.optimizer,
+      this.parameters.map((p) => p.length),
+      this.kernels,
+    );
 
     const stopping = this.options.earlyStopping;
-    this.tracker = new BestEpochTracker({
-      patience: stopping?.patience ?? Infinity,
-      minDelta: stopping?.minDelta ?? 0,
-      keepParameters: stopping?.restoreBestWeights ?? false,
-    }, init.checkpoint?.best ?? null);
+    this.tracker = new BestEpochTracker(
+      {
+        patience: stopping?.patience ?? Infinity,
+        minDelta: stopping?.minDelta ?? 0,
+        keepParameters: stopping?.restoreBestWeights ?? false,
+      },
+      init.checkpoint?.best ?? null,
+    );
 
     const trainingRows = this.split.training.inputs.rows;
     this.batchRows = Math.min(this.options.batchSize ?? trainingRows, trainingRows);
-    this.boundary = { epoch: 0, cost: null, parameters: null, optimizer: null,
-      random: this.random.state(), elapsedMs: 0 };
+    this.boundary = {
+      epoch: 0,
+      cost: null,
+      parameters: null,
+      optimizer: null,
+      random: this.random.state(),
+      elapsedMs: 0,
+    };
     if (init.checkpoint) this.restore(init.checkpoint);
   }
 
@@ -146,7 +175,8 @@ export class Trainer {
     return {
       epoch: boundary.epoch,
       cost: boundary.cost,
-      parameters: boundary.parameters?.map((block) => block.slice()) ?? this.parameters.map((p) => p.slice()),
+      parameters:
+        boundary.parameters?.map((block) => block.slice()) ?? this.parameters.map((p) => p.slice()),
       optimizer: boundary.optimizer ?? this.optimizer.state(),
       random: boundary.random,
       best: this.tracker.current,
@@ -181,8 +211,10 @@ export class Trainer {
 
       for (let from = 0; from < rows; from += this.batchRows) {
         const signal = control();
-        if (signal !== null) return this.stopMidEpoch(signal === 'cancel' ? 'cancelled' : 'suspended');
-        if (now() - startedAt >= limitMs) return this.stopMidEpoch('timeLimit', options.timeLimitSeconds!);
+        if (signal !== null)
+          return this.stopMidEpoch(signal === 'cancel' ? 'cancelled' : 'suspended');
+        if (now() - startedAt >= limitMs)
+          return this.stopMidEpoch('timeLimit', options.timeLimitSeconds!);
 
         const count = Math.min(this.batchRows, rows - from);
         const net = this.graphFor(count);
@@ -194,8 +226,13 @@ export class Trainer {
         if (!Number.isFinite(cost)) throw new TrainingDivergedError(epoch, 'the cost');
         costSum += cost * count;
         if (classification) {
-          const [right, total] = countCorrect(this.definition.loss, net.outputs.value,
-            net.targets!.value, count, net.outputs.cols);
+          const [right, total] = countCorrect(
+            this.definition.loss,
+            net.outputs.value,
+            net.targets!.value,
+            count,
+            net.outputs.cols,
+          );
           correct += right;
           counted += total;
         }
@@ -209,33 +246,58 @@ export class Trainer {
         if (!allFinite(block)) throw new TrainingDivergedError(epoch, 'a weight');
       }
 
-      const report = this.buildReport(epoch, costSum / rows, classification ? correct / counted : undefined,
-        last!, now() - startedAt);
-      const monitored = options.earlyStopping?.monitor === 'cost' || report.validationCost === undefined
-        ? report.cost : report.validationCost;
+      const report = this.buildReport(
+        epoch,
+        costSum / rows,
+        classification ? correct / counted : undefined,
+        last!,
+        now() - startedAt,
+      );
+      const monitored =
+        options.earlyStopping?.monitor === 'cost' || report.validationCost === undefined
+          ? report.cost
+          : report.validationCost;
       const shouldStopEarly = this.tracker.record(epoch, monitored, report.cost, this.parameters);
-      this.boundary = { epoch, cost: report.cost, parameters: null, optimizer: null,
-        random: this.random.state(), elapsedMs: report.elapsedMs };
+      this.boundary = {
+        epoch,
+        cost: report.cost,
+        parameters: null,
+        optimizer: null,
+        random: this.random.state(),
+        elapsedMs: report.elapsedMs,
+      };
 
       hooks.onEpoch?.(report, this);
 
-      if (options.targetCost !== null && report.cost <= options.targetCost) return this.finish('targetCost');
+      if (options.targetCost !== null && report.cost <= options.targetCost)
+        return this.finish('targetCost');
       if (options.earlyStopping && shouldStopEarly) return this.finish('earlyStopping');
     }
     return this.finish('epochs');
   }
 
-  private buildReport(epoch: number, cost: number, accuracy: number | undefined, net: DenseGraph,
-    elapsedMs: number): EpochReport {
+  private buildReport(
+    epoch: number,
+    cost: number,
+    accuracy: number | undefined,
+    net: DenseGraph,
+    elapsedMs: number,
+  ): EpochReport {
     const gradientNorms = net.parameters.map(({ W, b }) => layerGradientNorm(W.grad!, b.grad!));
     if (!gradientNorms.every(Number.isFinite)) throw new TrainingDivergedError(epoch, 'a gradient');
-    const report: { -readonly [K in keyof EpochReport]: EpochReport[K] } = { epoch, cost, gradientNorms, elapsedMs };
+    const report: { -readonly [K in keyof EpochReport]: EpochReport[K] } = {
+      epoch,
+      cost,
+      gradientNorms,
+      elapsedMs,
+    };
     if (accuracy !== undefined) report.accuracy = accuracy;
 
     const validation = this.split.validation;
     if (validation) {
       const [validationCost, validationAccuracy] = this.evaluate(validation);
-      if (!Number.isFinite(validationCost)) throw new TrainingDivergedError(epoch, 'the validation cost');
+      if (!Number.isFinite(validationCost))
+        throw new TrainingDivergedError(epoch, 'the validation cost');
       report.validationCost = validationCost;
       if (validationAccuracy !== undefined) report.validationAccuracy = validationAccuracy;
     }
@@ -259,8 +321,13 @@ export class Trainer {
       net.graph.forward();
       costSum += net.cost!.value[0] * count;
       if (classification) {
-        const [right, total] = countCorrect(this.definition.loss, net.outputs.value,
-          net.targets!.value, count, outCols);
+        const [right, total] = countCorrect(
+          this.definition.loss,
+          net.outputs.value,
+          net.targets!.value,
+          count,
+          outCols,
+        );
         correct += right;
         counted += total;
       }
@@ -273,8 +340,11 @@ export class Trainer {
     let net = this.graphs.get(rows);
     if (!net) {
       const graph = new Graph(this.kernels);
-      const dense = buildDenseGraph(graph, this.definition, this.layers,
-        { rows, withTargets: true, l2: this.options.l2 });
+      const dense = buildDenseGraph(graph, this.definition, this.layers, {
+        rows,
+        withTargets: true,
+        l2: this.options.l2,
+      });
       const gradients = dense.parameters.flatMap(({ W, b }) => [W.grad!, b.grad!]);
       net = { ...dense, graph, gradients };
       this.graphs.set(rows, net);
@@ -288,7 +358,10 @@ export class Trainer {
   }
 
   /** Rolls back to the last boundary, so the result holds only finished epochs. */
-  private stopMidEpoch(reason: 'cancelled' | 'suspended' | 'timeLimit', seconds?: number): TrainingResult {
+  private stopMidEpoch(
+    reason: 'cancelled' | 'suspended' | 'timeLimit',
+    seconds?: number,
+  ): TrainingResult {
     const boundary = this.boundary;
     if (boundary.parameters) {
       this.parameters.forEach((block, index) => block.set(boundary.parameters![index]));
@@ -310,10 +383,23 @@ export class Trainer {
         W.data.set(best.parameters![2 * index]);
         b.data.set(best.parameters![2 * index + 1]);
       });
-      return { stopReason, epoch: best.epoch, cost: best.cost, bestEpoch: best.epoch, layers, checkpoint };
+      return {
+        stopReason,
+        epoch: best.epoch,
+        cost: best.cost,
+        bestEpoch: best.epoch,
+        layers,
+        checkpoint,
+      };
     }
-    return { stopReason, epoch: this.boundary.epoch, cost: this.boundary.cost, bestEpoch: best?.epoch ?? null,
-      layers, checkpoint };
+    return {
+      stopReason,
+      epoch: this.boundary.epoch,
+      cost: this.boundary.cost,
+      bestEpoch: best?.epoch ?? null,
+      layers,
+      checkpoint,
+    };
   }
 
   private restore(checkpoint: TrainingCheckpoint): void {
@@ -328,7 +414,13 @@ export class Trainer {
     });
     this.optimizer.restore(checkpoint.optimizer);
     this.random.restore(checkpoint.random);
-    this.boundary = { epoch: checkpoint.epoch, cost: checkpoint.cost, parameters: null, optimizer: null,
-      random: checkpoint.random, elapsedMs: checkpoint.elapsedMs };
+    this.boundary = {
+      epoch: checkpoint.epoch,
+      cost: checkpoint.cost,
+      parameters: null,
+      optimizer: null,
+      random: checkpoint.random,
+      elapsedMs: checkpoint.elapsedMs,
+    };
   }
 }

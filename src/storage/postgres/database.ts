@@ -68,7 +68,10 @@ const MAX_TRIES = 3;
 export class PostgresDatabase {
   readonly pool: pg.Pool;
 
-  constructor(readonly options: PostgresOptions, logger: Logger) {
+  constructor(
+    readonly options: PostgresOptions,
+    logger: Logger,
+  ) {
     this.pool = new pg.Pool({
       ...connectionConfig(options),
       max: options.poolSize,
@@ -79,7 +82,9 @@ export class PostgresDatabase {
     });
     // An idle connection that breaks (the server restarted) is dropped from the pool; the next
     // query opens a new one. Without this listener the error would crash the process.
-    this.pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+    this.pool.on('error', (error) =>
+      logger.warn({ err: error }, 'idle PostgreSQL connection lost'),
+    );
   }
 
   async query<Row>(text: string, values?: unknown[]): Promise<Row[]> {
@@ -90,8 +95,10 @@ export class PostgresDatabase {
     }
   }
 
-  async transaction<T>(work: (tx: Transaction) => Promise<T>,
-    options: { readOnlySnapshot?: boolean } = {}): Promise<T> {
+  async transaction<T>(
+    work: (tx: Transaction) => Promise<T>,
+    options: { readOnlySnapshot?: boolean } = {},
+  ): Promise<T> {
     try {
       return await this.runTransaction(work, options);
     } catch (error) {
@@ -99,14 +106,18 @@ export class PostgresDatabase {
     }
   }
 
-  private async runTransaction<T>(work: (tx: Transaction) => Promise<T>,
-    options: { readOnlySnapshot?: boolean }): Promise<T> {
+  private async runTransaction<T>(
+    work: (tx: Transaction) => Promise<T>,
+    options: { readOnlySnapshot?: boolean },
+  ): Promise<T> {
     for (let tried = 1; ; tried++) {
       const client = await this.pool.connect();
       const notifications: string[] = [];
       let broken: Error | undefined;
       try {
-        await client.query(options.readOnlySnapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+        await client.query(
+          options.readOnlySnapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN',
+        );
         const result = await work({
           query: async (text, values) => (await client.query(text, values)).rows,
           execute: async (text, values) => (await client.query(text, values)).rowCount ?? 0,
@@ -116,12 +127,16 @@ export class PostgresDatabase {
         // takes several statements but no parameters, hence the escaped literals). PostgreSQL
         // serialises the commits of notifying transactions, which bounds how many writes per
         // second one database takes: far above what training jobs produce (a few per second each).
-        const notify = notifications.map((payload) =>
-          `SELECT pg_notify(${client.escapeLiteral(NOTIFY_CHANNEL)}, ${client.escapeLiteral(payload)});`);
+        const notify = notifications.map(
+          (payload) =>
+            `SELECT pg_notify(${client.escapeLiteral(NOTIFY_CHANNEL)}, ${client.escapeLiteral(payload)});`,
+        );
         await client.query(`${notify.join(' ')} COMMIT`);
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => { broken = toError(rollbackError); });
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = toError(rollbackError);
+        });
         const code = (error as { code?: string }).code;
         if (code && RETRYABLE.has(code) && tried < MAX_TRIES) continue;
         throw error;
@@ -138,8 +153,16 @@ export class PostgresDatabase {
 }
 
 /** Node socket errors that mean the server cannot be reached. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  'EHOSTUNREACH', 'ENETUNREACH']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 /** SQLSTATEs of a server that is shutting down, starting, full, or too slow to answer in time. */
 const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
 
@@ -151,11 +174,18 @@ const UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
 function asUnavailable(thrown: unknown): unknown {
   const error = toError(thrown);
   const code = (error as { code?: string }).code ?? '';
-  const lost = UNREACHABLE.has(code) || UNAVAILABLE.has(code) || code.startsWith('08')
-    || /^Connection terminated|timeout exceeded when trying to connect|is not queryable/.test(error.message);
+  const lost =
+    UNREACHABLE.has(code) ||
+    UNAVAILABLE.has(code) ||
+    code.startsWith('08') ||
+    /^Connection terminated|timeout exceeded when trying to connect|is not queryable/.test(
+      error.message,
+    );
   if (!lost) return thrown;
-  return new ServiceUnavailableError('the database does not answer; retry shortly',
-    { cause: error, headers: { 'retry-after': '5' } });
+  return new ServiceUnavailableError('the database does not answer; retry shortly', {
+    cause: error,
+    headers: { 'retry-after': '5' },
+  });
 }
 
 /** Bytes per slice when reading a BYTEA value: 8 MiB arrive as a 16 MiB hex string. */
@@ -173,12 +203,18 @@ export type BlobColumn =
  * could not be read in one piece. Callers read inside a transaction whose snapshot keeps the
  * slices consistent. Null when the row or the value is missing.
  */
-export async function readBlob(tx: Transaction, where: BlobColumn, key: string): Promise<Buffer | null> {
+export async function readBlob(
+  tx: Transaction,
+  where: BlobColumn,
+  key: string,
+): Promise<Buffer | null> {
   const { table, column, key: keyColumn } = where;
   const [head] = await tx.query<{ length: number | null; bytes: Buffer | null }>(
     `SELECT octet_length(${column}) AS length,
             CASE WHEN octet_length(${column}) <= $2 THEN ${column} END AS bytes
-       FROM ${table} WHERE ${keyColumn} = $1`, [key, SLICE_BYTES]);
+       FROM ${table} WHERE ${keyColumn} = $1`,
+    [key, SLICE_BYTES],
+  );
   if (!head || head.length === null) return null;
   if (head.bytes) return head.bytes;
 
@@ -186,7 +222,8 @@ export async function readBlob(tx: Transaction, where: BlobColumn, key: string):
   for (let offset = 0; offset < head.length; offset += SLICE_BYTES) {
     const [slice] = await tx.query<{ bytes: Buffer }>(
       `SELECT substring(${column} FROM $2 FOR $3) AS bytes FROM ${table} WHERE ${keyColumn} = $1`,
-      [key, offset + 1, SLICE_BYTES]);
+      [key, offset + 1, SLICE_BYTES],
+    );
     slice.bytes.copy(bytes, offset);
   }
   return bytes;

@@ -22,16 +22,23 @@ const COLUMNS = 'seq, id, tenant, name, rows, input_size, target_size, sha256, c
 export class PostgresDatasets implements DatasetStore {
   constructor(private readonly db: PostgresDatabase) {}
 
-  async create(dataset: NewDataset, idempotency?: IdempotentWrite<DatasetRecord>): Promise<DatasetRecord> {
-    return this.db.transaction((tx) => claimIdempotent(tx, idempotency, async () => {
-      await insertDataset(tx, dataset);
-      return toRecord(dataset);
-    }));
+  async create(
+    dataset: NewDataset,
+    idempotency?: IdempotentWrite<DatasetRecord>,
+  ): Promise<DatasetRecord> {
+    return this.db.transaction((tx) =>
+      claimIdempotent(tx, idempotency, async () => {
+        await insertDataset(tx, dataset);
+        return toRecord(dataset);
+      }),
+    );
   }
 
   async get(tenant: string, id: string): Promise<DatasetRecord | null> {
     const [row] = await this.db.query<DatasetRow>(
-      `SELECT ${COLUMNS} FROM datasets WHERE id = $1 AND tenant = $2`, [id, tenant]);
+      `SELECT ${COLUMNS} FROM datasets WHERE id = $1 AND tenant = $2`,
+      [id, tenant],
+    );
     return row ? fromRow(row) : null;
   }
 
@@ -42,7 +49,8 @@ export class PostgresDatasets implements DatasetStore {
   async list(tenant: string, options: ListOptions): Promise<Page<DatasetRecord>> {
     const rows = await this.db.query<DatasetRow>(
       `SELECT ${COLUMNS} FROM datasets WHERE tenant = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
-      [tenant, options.beforeSeq ?? Number.MAX_SAFE_INTEGER, options.limit + 1]);
+      [tenant, options.beforeSeq ?? Number.MAX_SAFE_INTEGER, options.limit + 1],
+    );
     return toPage(rows, options.limit, fromRow);
   }
 
@@ -50,11 +58,19 @@ export class PostgresDatasets implements DatasetStore {
     return this.db.transaction(async (tx) => {
       // The row lock makes a job being created for this dataset (which locks it FOR SHARE)
       // either commit first, and be seen below, or find the dataset gone.
-      const [found] = await tx.query('SELECT id FROM datasets WHERE id = $1 AND tenant = $2 FOR UPDATE', [id, tenant]);
+      const [found] = await tx.query(
+        'SELECT id FROM datasets WHERE id = $1 AND tenant = $2 FOR UPDATE',
+        [id, tenant],
+      );
       if (!found) return false;
       const [user] = await tx.query<{ id: string }>(
-        `SELECT id FROM jobs WHERE dataset_id = $1 AND status IN ('queued', 'running') LIMIT 1`, [id]);
-      if (user) throw new DatasetInUseError(`dataset ${id} is used by job ${user.id}, which is queued or running`);
+        `SELECT id FROM jobs WHERE dataset_id = $1 AND status IN ('queued', 'running') LIMIT 1`,
+        [id],
+      );
+      if (user)
+        throw new DatasetInUseError(
+          `dataset ${id} is used by job ${user.id}, which is queued or running`,
+        );
       return (await tx.execute('DELETE FROM datasets WHERE id = $1', [id])) > 0;
     });
   }
@@ -65,19 +81,35 @@ export async function insertDataset(tx: Transaction, dataset: NewDataset): Promi
   await tx.execute(
     `INSERT INTO datasets (id, tenant, name, rows, input_size, target_size, inputs, targets, sha256, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [dataset.id, dataset.tenant, dataset.name, dataset.rows, dataset.inputSize, dataset.targetSize,
-      float64ToBuffer(dataset.inputs), float64ToBuffer(dataset.targets), dataset.sha256, dataset.createdAt]);
+    [
+      dataset.id,
+      dataset.tenant,
+      dataset.name,
+      dataset.rows,
+      dataset.inputSize,
+      dataset.targetSize,
+      float64ToBuffer(dataset.inputs),
+      float64ToBuffer(dataset.targets),
+      dataset.sha256,
+      dataset.createdAt,
+    ],
+  );
 }
 
 /** Keeps a stored dataset from being deleted until the caller's transaction ends. */
 export async function lockDatasetForUse(tx: Transaction, id: string): Promise<void> {
   const [found] = await tx.query('SELECT id FROM datasets WHERE id = $1 FOR SHARE', [id]);
   if (!found) {
-    throw new NotFoundError(`dataset ${id} not found`, { errors: [{ path: 'dataset.id', message: 'no such dataset' }] });
+    throw new NotFoundError(`dataset ${id} not found`, {
+      errors: [{ path: 'dataset.id', message: 'no such dataset' }],
+    });
   }
 }
 
-export async function readDatasetValues(tx: Transaction, id: string): Promise<DatasetValues | null> {
+export async function readDatasetValues(
+  tx: Transaction,
+  id: string,
+): Promise<DatasetValues | null> {
   const inputs = await readBlob(tx, { table: 'datasets', column: 'inputs', key: 'id' }, id);
   const targets = await readBlob(tx, { table: 'datasets', column: 'targets', key: 'id' }, id);
   if (!inputs || !targets) return null;
@@ -90,13 +122,24 @@ function toRecord(dataset: NewDataset): DatasetRecord {
 }
 
 function fromRow(row: DatasetRow): DatasetRecord {
-  return { id: row.id, tenant: row.tenant, name: row.name, rows: row.rows, inputSize: row.input_size,
-    targetSize: row.target_size, sha256: row.sha256, createdAt: row.created_at };
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    name: row.name,
+    rows: row.rows,
+    inputSize: row.input_size,
+    targetSize: row.target_size,
+    sha256: row.sha256,
+    createdAt: row.created_at,
+  };
 }
 
 /** Newest-first page from `limit + 1` rows: the extra row only says that more exist. */
-export function toPage<Row extends { seq: number }, T>(rows: Row[], limit: number,
-  map: (row: Row) => T): Page<T> {
+export function toPage<Row extends { seq: number }, T>(
+  rows: Row[],
+  limit: number,
+  map: (row: Row) => T,
+): Page<T> {
   const hasMore = rows.length > limit;
   const shown = hasMore ? rows.slice(0, limit) : rows;
   return { items: shown.map(map), nextSeq: hasMore ? shown[shown.length - 1].seq : null };

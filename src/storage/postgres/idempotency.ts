@@ -22,7 +22,9 @@ export class PostgresIdempotency implements IdempotencyStore {
   }
 
   async prune(before: string): Promise<number> {
-    return this.db.transaction((tx) => tx.execute('DELETE FROM idempotency_keys WHERE created_at < $1', [before]));
+    return this.db.transaction((tx) =>
+      tx.execute('DELETE FROM idempotency_keys WHERE created_at < $1', [before]),
+    );
   }
 }
 
@@ -32,8 +34,11 @@ export class PostgresIdempotency implements IdempotencyStore {
  * second one's insert then waits for the first to commit, finds the key taken, and throws, so
  * its resource is rolled back and it replays the first response.
  */
-export async function claimIdempotent<T>(tx: Transaction, write: IdempotentWrite<T> | undefined,
-  create: () => Promise<T>): Promise<T> {
+export async function claimIdempotent<T>(
+  tx: Transaction,
+  write: IdempotentWrite<T> | undefined,
+  create: () => Promise<T>,
+): Promise<T> {
   if (!write) return create();
   const existing = await findIn(tx, write);
   if (existing) throw new IdempotencyKeyUsedError(existing);
@@ -44,17 +49,33 @@ export async function claimIdempotent<T>(tx: Transaction, write: IdempotentWrite
     `INSERT INTO idempotency_keys (tenant, scope, key, request_hash, status_code, response_body, location, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, now())
      ON CONFLICT (tenant, scope, key) DO NOTHING`,
-    [write.tenant, write.scope, write.key, write.requestHash, response.statusCode, response.body, response.location]);
+    [
+      write.tenant,
+      write.scope,
+      write.key,
+      write.requestHash,
+      response.statusCode,
+      response.body,
+      response.location,
+    ],
+  );
   if (inserted === 0) throw new IdempotencyKeyUsedError((await findIn(tx, write))!);
   return created;
 }
 
-async function findIn(tx: Transaction, write: IdempotentWrite<unknown>): Promise<IdempotencyRecord | null> {
+async function findIn(
+  tx: Transaction,
+  write: IdempotentWrite<unknown>,
+): Promise<IdempotencyRecord | null> {
   const [row] = await tx.query<IdempotencyRow>(FIND, [write.tenant, write.scope, write.key]);
   return row ? fromRow(row) : null;
 }
 
 function fromRow(row: IdempotencyRow): IdempotencyRecord {
-  return { requestHash: row.request_hash, statusCode: row.status_code, body: row.response_body,
-    location: row.location };
+  return {
+    requestHash: row.request_hash,
+    statusCode: row.status_code,
+    body: row.response_body,
+    location: row.location,
+  };
 }

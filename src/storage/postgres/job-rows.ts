@@ -1,6 +1,11 @@
 import type { NetworkDefinition } from '../../engine/index.js';
 import type {
-  AttemptOutcome, HistoryItem, JobAttempt, JobRecord, JobStatus, StoredTraining,
+  AttemptOutcome,
+  HistoryItem,
+  JobAttempt,
+  JobRecord,
+  JobStatus,
+  StoredTraining,
 } from '../records.js';
 import type { LeaseInfo } from '../store.js';
 
@@ -10,7 +15,8 @@ export const JOB_COLUMNS = `seq, id, tenant, status, cancel_requested, network, 
   attempts, failures, lease_owner, lease_expires_at, model IS NOT NULL AS has_model, created_at,
   started_at, finished_at`;
 
-export const LEASE_COLUMNS = 'id, status, attempts, failures, lease_owner, lease_expires_at, cancel_requested';
+export const LEASE_COLUMNS =
+  'id, status, attempts, failures, lease_owner, lease_expires_at, cancel_requested';
 
 export interface JobRow {
   seq: number;
@@ -98,13 +104,21 @@ export function fromJobRow(row: JobRow): JobRecord {
 }
 
 export function toLease(row: LeaseRow): LeaseInfo {
-  return { id: row.id, attempts: row.attempts, leaseOwner: row.lease_owner,
-    leaseExpiresAt: row.lease_expires_at, cancelRequested: row.cancel_requested };
+  return {
+    id: row.id,
+    attempts: row.attempts,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at,
+    cancelRequested: row.cancel_requested,
+  };
 }
 
 export function fromHistoryRow(row: HistoryRow): HistoryItem {
   const item: { -readonly [K in keyof HistoryItem]: HistoryItem[K] } = {
-    epoch: row.epoch, cost: row.cost, gradientNorms: row.gradient_norms, elapsedMs: row.elapsed_ms,
+    epoch: row.epoch,
+    cost: row.cost,
+    gradientNorms: row.gradient_norms,
+    elapsedMs: row.elapsed_ms,
   };
   if (row.validation_cost !== null) item.validationCost = row.validation_cost;
   if (row.accuracy !== null) item.accuracy = row.accuracy;
@@ -113,8 +127,14 @@ export function fromHistoryRow(row: HistoryRow): HistoryItem {
 }
 
 export function fromAttemptRow(row: AttemptRow): JobAttempt {
-  return { jobId: row.job_id, attempt: row.attempt, owner: row.owner, startedAt: row.started_at,
-    endedAt: row.ended_at, outcome: row.outcome };
+  return {
+    jobId: row.job_id,
+    attempt: row.attempt,
+    owner: row.owner,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    outcome: row.outcome,
+  };
 }
 
 /** History items as parallel arrays, for one `INSERT … SELECT FROM unnest(…)` per batch. */

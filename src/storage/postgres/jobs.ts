@@ -1,24 +1,60 @@
 import { JobQuotaExceededError, QueueFullError } from '../../errors.js';
 import {
-  JOB_STATUSES, type HistoryItem, type JobAttempt, type JobRecord, type JobStatus, type Page,
-  type StoredCheckpoint, type StoredModel,
+  JOB_STATUSES,
+  type HistoryItem,
+  type JobAttempt,
+  type JobRecord,
+  type JobStatus,
+  type Page,
+  type StoredCheckpoint,
+  type StoredModel,
 } from '../records.js';
 import type {
-  ClaimedJob, ClaimOptions, CreateJobOptions, JobOutcome, JobStore, LeaseInfo, ListOptions, NewJob,
-  ProgressWrite, StoreNotification,
+  ClaimedJob,
+  ClaimOptions,
+  CreateJobOptions,
+  JobOutcome,
+  JobStore,
+  LeaseInfo,
+  ListOptions,
+  NewJob,
+  ProgressWrite,
+  StoreNotification,
 } from '../store.js';
 import { bufferToFloat64, decodeLayers } from '../codec.js';
 import { readBlob, type BlobColumn, type PostgresDatabase, type Transaction } from './database.js';
 import { insertDataset, lockDatasetForUse, toPage } from './datasets.js';
 import { claimIdempotent } from './idempotency.js';
 import {
-  fromAttemptRow, fromHistoryRow, fromJobRow, JOB_COLUMNS, LEASE_COLUMNS, toLease, type AttemptRow,
-  type HistoryRow, type JobRow, type LeaseRow,
+  fromAttemptRow,
+  fromHistoryRow,
+  fromJobRow,
+  JOB_COLUMNS,
+  LEASE_COLUMNS,
+  toLease,
+  type AttemptRow,
+  type HistoryRow,
+  type JobRow,
+  type LeaseRow,
 } from './job-rows.js';
 import {
-  claimJob, clearAfterFinish, closeAttempt, countQueuedForEnqueue, countTenantActive, failExpired, failRunningJob, finishJob,
-  insertJob, lockLease, lockNextExpired, lockNextQueued, renewHeldLeases, requeueJob,
-  saveCheckpoint, updateProgress, upsertHistory,
+  claimJob,
+  clearAfterFinish,
+  closeAttempt,
+  countQueuedForEnqueue,
+  countTenantActive,
+  failExpired,
+  failRunningJob,
+  finishJob,
+  insertJob,
+  lockLease,
+  lockNextExpired,
+  lockNextQueued,
+  renewHeldLeases,
+  requeueJob,
+  saveCheckpoint,
+  updateProgress,
+  upsertHistory,
 } from './job-statements.js';
 
 /**
@@ -27,35 +63,48 @@ import {
  * inside the transactions, so every replica hears of a change exactly when it commits.
  */
 export class PostgresJobs implements JobStore {
-  constructor(private readonly db: PostgresDatabase, private readonly origin: string) {}
+  constructor(
+    private readonly db: PostgresDatabase,
+    private readonly origin: string,
+  ) {}
 
   async create(job: NewJob, options: CreateJobOptions): Promise<JobRecord> {
-    return this.db.transaction((tx) => claimIdempotent(tx, options.idempotency, async () => {
-      if (options.inlineDataset) await insertDataset(tx, options.inlineDataset);
-      else await lockDatasetForUse(tx, job.datasetId);
-      const waiting = await countQueuedForEnqueue(tx);
-      if (waiting >= options.queueLimit) {
-        throw new QueueFullError(`the queue holds ${waiting} jobs, its limit`, { headers: { 'retry-after': '30' } });
-      }
-      const active = await countTenantActive(tx, job.tenant);
-      if (active >= options.tenantJobLimit) {
-        throw new JobQuotaExceededError(`${active} jobs of this tenant are queued or running, the limit`,
-          { headers: { 'retry-after': '30' } });
-      }
-      const row = await insertJob(tx, job);
-      tx.notify({ type: 'runnable', origin: this.origin });
-      return fromJobRow(row);
-    }));
+    return this.db.transaction((tx) =>
+      claimIdempotent(tx, options.idempotency, async () => {
+        if (options.inlineDataset) await insertDataset(tx, options.inlineDataset);
+        else await lockDatasetForUse(tx, job.datasetId);
+        const waiting = await countQueuedForEnqueue(tx);
+        if (waiting >= options.queueLimit) {
+          throw new QueueFullError(`the queue holds ${waiting} jobs, its limit`, {
+            headers: { 'retry-after': '30' },
+          });
+        }
+        const active = await countTenantActive(tx, job.tenant);
+        if (active >= options.tenantJobLimit) {
+          throw new JobQuotaExceededError(
+            `${active} jobs of this tenant are queued or running, the limit`,
+            { headers: { 'retry-after': '30' } },
+          );
+        }
+        const row = await insertJob(tx, job);
+        tx.notify({ type: 'runnable', origin: this.origin });
+        return fromJobRow(row);
+      }),
+    );
   }
 
   async get(tenant: string, id: string): Promise<JobRecord | null> {
-    const [row] = await this.db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 AND tenant = $2`,
-      [id, tenant]);
+    const [row] = await this.db.query<JobRow>(
+      `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 AND tenant = $2`,
+      [id, tenant],
+    );
     return row ? fromJobRow(row) : null;
   }
 
   async getById(id: string): Promise<JobRecord | null> {
-    const [row] = await this.db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1`, [id]);
+    const [row] = await this.db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1`, [
+      id,
+    ]);
     return row ? fromJobRow(row) : null;
   }
 
@@ -64,21 +113,28 @@ export class PostgresJobs implements JobStore {
     const rows = await this.db.query<JobRow>(
       `SELECT ${JOB_COLUMNS} FROM jobs
         WHERE tenant = $1 AND seq < $2 AND ($4::text IS NULL OR status = $4)
-        ORDER BY seq DESC LIMIT $3`, [tenant, before, options.limit + 1, options.status ?? null]);
+        ORDER BY seq DESC LIMIT $3`,
+      [tenant, before, options.limit + 1, options.status ?? null],
+    );
     return toPage(rows, options.limit, fromJobRow);
   }
 
   async countByStatus(): Promise<Record<JobStatus, number>> {
-    const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>;
+    const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<
+      JobStatus,
+      number
+    >;
     const rows = await this.db.query<{ status: JobStatus; count: number }>(
-      'SELECT status, count(*) AS count FROM jobs GROUP BY status');
+      'SELECT status, count(*) AS count FROM jobs GROUP BY status',
+    );
     for (const row of rows) counts[row.status] = Number(row.count);
     return counts;
   }
 
   async countWaiting(): Promise<number> {
     const [{ count }] = await this.db.query<{ count: number }>(
-      `SELECT count(*) AS count FROM jobs WHERE status = 'queued'`);
+      `SELECT count(*) AS count FROM jobs WHERE status = 'queued'`,
+    );
     return count;
   }
 
@@ -86,19 +142,30 @@ export class PostgresJobs implements JobStore {
     return this.db.transaction(async (tx) => {
       for (;;) {
         const expired = await lockNextExpired(tx, options.now);
-        const candidate = expired?.id ?? await lockNextQueued(tx);
+        const candidate = expired?.id ?? (await lockNextQueued(tx));
         if (!candidate) return null;
 
         // An expired lease means the owner died mid-attempt: that attempt counts as a failure.
         if (expired) await closeAttempt(tx, expired.id, expired.attempts, 'lease_expired');
         if (expired && expired.failures + 1 >= options.maxAttempts) {
-          await failExpired(tx, expired.id, expired.attempts,
-            `the job's runner stopped responding ${expired.failures + 1} times`, options.startedAt);
+          await failExpired(
+            tx,
+            expired.id,
+            expired.attempts,
+            `the job's runner stopped responding ${expired.failures + 1} times`,
+            options.startedAt,
+          );
           tx.notify(this.status(expired.id, 'failed'));
           continue;
         }
-        const job = fromJobRow(await claimJob(tx, candidate, { owner: options.owner,
-          expiresAt: options.now + options.leaseMs, startedAt: options.startedAt, tookOverExpired: expired !== null }));
+        const job = fromJobRow(
+          await claimJob(tx, candidate, {
+            owner: options.owner,
+            expiresAt: options.now + options.leaseMs,
+            startedAt: options.startedAt,
+            tookOverExpired: expired !== null,
+          }),
+        );
         tx.notify(this.status(job.id, 'running'));
         // Read in the claiming transaction: if this fails, the claim is undone with it.
         return this.loadClaimed(tx, job);
@@ -106,24 +173,36 @@ export class PostgresJobs implements JobStore {
     });
   }
 
-  async renewLeases(owner: string, leases: readonly { id: string; attempt: number }[],
-    expiresAt: number): Promise<{ held: LeaseInfo[]; lost: string[] }> {
+  async renewLeases(
+    owner: string,
+    leases: readonly { id: string; attempt: number }[],
+    expiresAt: number,
+  ): Promise<{ held: LeaseInfo[]; lost: string[] }> {
     if (leases.length === 0) return { held: [], lost: [] };
     const rows = await this.db.transaction((tx) => renewHeldLeases(tx, owner, leases, expiresAt));
     const renewed = new Set(rows.map((row) => row.id));
-    const held = leases.filter((lease) => renewed.has(lease.id))
+    const held = leases
+      .filter((lease) => renewed.has(lease.id))
       .map((lease) => toLease(rows.find((row) => row.id === lease.id)!));
-    return { held, lost: leases.filter((lease) => !renewed.has(lease.id)).map((lease) => lease.id) };
+    return {
+      held,
+      lost: leases.filter((lease) => !renewed.has(lease.id)).map((lease) => lease.id),
+    };
   }
 
   async recordProgress(id: string, attempt: number, progress: ProgressWrite): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      if (!await updateProgress(tx, id, attempt, progress)) return false;
+      if (!(await updateProgress(tx, id, attempt, progress))) return false;
       await upsertHistory(tx, id, progress.items);
       if (progress.checkpoint) await saveCheckpoint(tx, id, progress.checkpoint);
       if (progress.items.length > 0) {
-        tx.notify({ type: 'epochs', jobId: id, fromEpoch: progress.items[0].epoch,
-          toEpoch: progress.items[progress.items.length - 1].epoch, origin: this.origin });
+        tx.notify({
+          type: 'epochs',
+          jobId: id,
+          fromEpoch: progress.items[0].epoch,
+          toEpoch: progress.items[progress.items.length - 1].epoch,
+          origin: this.origin,
+        });
       }
       return true;
     });
@@ -133,22 +212,35 @@ export class PostgresJobs implements JobStore {
     return this.db.transaction(async (tx) => {
       // The attempt's last reports, stored with its end (the fenced UPDATE below decides).
       const history = outcome.history ?? [];
-      if (!await finishJob(tx, id, attempt, outcome)) return false;
+      if (!(await finishJob(tx, id, attempt, outcome))) return false;
       await upsertHistory(tx, id, history);
       await clearAfterFinish(tx, id, outcome.lastEpoch);
       await closeAttempt(tx, id, attempt, outcome.status);
       if (history.length > 0) {
-        tx.notify({ type: 'epochs', jobId: id, fromEpoch: history[0].epoch,
-          toEpoch: history[history.length - 1].epoch, origin: this.origin });
+        tx.notify({
+          type: 'epochs',
+          jobId: id,
+          fromEpoch: history[0].epoch,
+          toEpoch: history[history.length - 1].epoch,
+          origin: this.origin,
+        });
       }
       tx.notify(this.status(id, outcome.status));
       return true;
     });
   }
 
-  async release(id: string, attempt: number, options: { countFailure: boolean; maxAttempts: number;
-    checkpoint: StoredCheckpoint | null; failure: { code: string; message: string };
-    finishedAt: string }): Promise<JobStatus | null> {
+  async release(
+    id: string,
+    attempt: number,
+    options: {
+      countFailure: boolean;
+      maxAttempts: number;
+      checkpoint: StoredCheckpoint | null;
+      failure: { code: string; message: string };
+      finishedAt: string;
+    },
+  ): Promise<JobStatus | null> {
     return this.db.transaction(async (tx) => {
       const lease = await lockLease(tx, id);
       if (!lease || lease.attempts !== attempt || lease.status !== 'running') return null;
@@ -171,12 +263,16 @@ export class PostgresJobs implements JobStore {
   async requestCancel(tenant: string, id: string, finishedAt: string): Promise<JobRecord | null> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.query<LeaseRow>(
-        `SELECT ${LEASE_COLUMNS} FROM jobs WHERE id = $1 AND tenant = $2 FOR UPDATE`, [id, tenant]);
+        `SELECT ${LEASE_COLUMNS} FROM jobs WHERE id = $1 AND tenant = $2 FOR UPDATE`,
+        [id, tenant],
+      );
       if (!row) return null;
       if (row.status === 'queued') {
         await tx.execute(
           `UPDATE jobs SET status = 'cancelled', cancel_requested = true, stop_reason = 'cancelled', finished_at = $2
-            WHERE id = $1`, [id, finishedAt]);
+            WHERE id = $1`,
+          [id, finishedAt],
+        );
         tx.notify(this.status(id, 'cancelled'));
       } else if (row.status === 'running') {
         await tx.execute('UPDATE jobs SET cancel_requested = true WHERE id = $1', [id]);
@@ -190,32 +286,44 @@ export class PostgresJobs implements JobStore {
 
   async runningLeases(): Promise<LeaseInfo[]> {
     const rows = await this.db.query<LeaseRow>(
-      `SELECT ${LEASE_COLUMNS} FROM jobs WHERE status = 'running' ORDER BY seq`);
+      `SELECT ${LEASE_COLUMNS} FROM jobs WHERE status = 'running' ORDER BY seq`,
+    );
     return rows.map(toLease);
   }
 
   async history(id: string, afterEpoch: number, limit: number): Promise<HistoryItem[]> {
     const rows = await this.db.query<HistoryRow>(
       `SELECT epoch, cost, validation_cost, accuracy, validation_accuracy, gradient_norms, elapsed_ms
-         FROM job_history WHERE job_id = $1 AND epoch > $2 ORDER BY epoch LIMIT $3`, [id, afterEpoch, limit]);
+         FROM job_history WHERE job_id = $1 AND epoch > $2 ORDER BY epoch LIMIT $3`,
+      [id, afterEpoch, limit],
+    );
     return rows.map(fromHistoryRow);
   }
 
   async attempts(id: string): Promise<JobAttempt[]> {
     const rows = await this.db.query<AttemptRow>(
       `SELECT job_id, attempt, owner, started_at, ended_at, outcome FROM job_attempts
-        WHERE job_id = $1 ORDER BY attempt`, [id]);
+        WHERE job_id = $1 ORDER BY attempt`,
+      [id],
+    );
     return rows.map(fromAttemptRow);
   }
 
   async model(id: string): Promise<StoredModel | null> {
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx.query<{ model_epoch: number | null; model_cost: number | null }>(
-        'SELECT model_epoch, model_cost FROM jobs WHERE id = $1', [id]);
-      const bytes = row ? await readBlob(tx, { table: 'jobs', column: 'model', key: 'id' }, id) : null;
-      if (!bytes) return null;
-      return { epoch: row.model_epoch!, cost: row.model_cost, layers: decodeLayers(bytes) };
-    }, { readOnlySnapshot: true });
+    return this.db.transaction(
+      async (tx) => {
+        const [row] = await tx.query<{ model_epoch: number | null; model_cost: number | null }>(
+          'SELECT model_epoch, model_cost FROM jobs WHERE id = $1',
+          [id],
+        );
+        const bytes = row
+          ? await readBlob(tx, { table: 'jobs', column: 'model', key: 'id' }, id)
+          : null;
+        if (!bytes) return null;
+        return { epoch: row.model_epoch!, cost: row.model_cost, layers: decodeLayers(bytes) };
+      },
+      { readOnlySnapshot: true },
+    );
   }
 
   async latestCheckpoint(id: string): Promise<StoredCheckpoint | null> {
@@ -233,20 +341,45 @@ export class PostgresJobs implements JobStore {
   private async loadClaimed(tx: Transaction, job: JobRecord): Promise<ClaimedJob> {
     const [row] = await tx.query<ClaimPayloadRow>(CLAIM_PAYLOAD, [job.id, INLINE_BLOB_BYTES]);
     if (!row) throw new Error(`dataset ${job.datasetId} of job ${job.id} is missing`);
-    const blob = async (length: number | null, bytes: Buffer | null, where: BlobColumn, key: string) =>
-      length === null ? null : bytes ?? await readBlob(tx, where, key);
-    const inputs = await blob(row.inputs_length, row.inputs, { table: 'datasets', column: 'inputs', key: 'id' },
-      job.datasetId);
-    const targets = await blob(row.targets_length, row.targets, { table: 'datasets', column: 'targets', key: 'id' },
-      job.datasetId);
-    const initial = await blob(row.initial_length, row.initial_model,
-      { table: 'jobs', column: 'initial_model', key: 'id' }, job.id);
-    const state = await blob(row.checkpoint_length, row.checkpoint_state,
-      { table: 'job_checkpoints', column: 'state', key: 'job_id' }, job.id);
+    const blob = async (
+      length: number | null,
+      bytes: Buffer | null,
+      where: BlobColumn,
+      key: string,
+    ) => (length === null ? null : (bytes ?? (await readBlob(tx, where, key))));
+    const inputs = await blob(
+      row.inputs_length,
+      row.inputs,
+      { table: 'datasets', column: 'inputs', key: 'id' },
+      job.datasetId,
+    );
+    const targets = await blob(
+      row.targets_length,
+      row.targets,
+      { table: 'datasets', column: 'targets', key: 'id' },
+      job.datasetId,
+    );
+    const initial = await blob(
+      row.initial_length,
+      row.initial_model,
+      { table: 'jobs', column: 'initial_model', key: 'id' },
+      job.id,
+    );
+    const state = await blob(
+      row.checkpoint_length,
+      row.checkpoint_state,
+      { table: 'job_checkpoints', column: 'state', key: 'job_id' },
+      job.id,
+    );
     return {
       job,
-      dataset: { inputs: bufferToFloat64(inputs!), targets: bufferToFloat64(targets!), rows: row.rows,
-        inputSize: row.input_size, targetSize: row.target_size },
+      dataset: {
+        inputs: bufferToFloat64(inputs!),
+        targets: bufferToFloat64(targets!),
+        rows: row.rows,
+        inputSize: row.input_size,
+        targetSize: row.target_size,
+      },
       checkpoint: state ? { epoch: row.checkpoint_epoch!, state: new Uint8Array(state) } : null,
       initialModel: initial ? decodeLayers(initial) : null,
     };
@@ -285,7 +418,12 @@ const CLAIM_PAYLOAD = `
    WHERE j.id = $1`;
 
 async function readCheckpoint(tx: Transaction, id: string): Promise<StoredCheckpoint | null> {
-  const [row] = await tx.query<{ epoch: number }>('SELECT epoch FROM job_checkpoints WHERE job_id = $1', [id]);
-  const state = row ? await readBlob(tx, { table: 'job_checkpoints', column: 'state', key: 'job_id' }, id) : null;
+  const [row] = await tx.query<{ epoch: number }>(
+    'SELECT epoch FROM job_checkpoints WHERE job_id = $1',
+    [id],
+  );
+  const state = row
+    ? await readBlob(tx, { table: 'job_checkpoints', column: 'state', key: 'job_id' }, id)
+    : null;
   return row && state ? { epoch: row.epoch, state: new Uint8Array(state) } : null;
 }

@@ -26,8 +26,11 @@ export class PostgresListener {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly probeTimer: NodeJS.Timeout;
 
-  constructor(private readonly options: PostgresOptions, private readonly hub: NotificationHub,
-    private readonly logger: Logger) {
+  constructor(
+    private readonly options: PostgresOptions,
+    private readonly hub: NotificationHub,
+    private readonly logger: Logger,
+  ) {
     this.probeTimer = setInterval(() => void this.probe(), PROBE_MS).unref();
   }
 
@@ -83,7 +86,10 @@ export class PostgresListener {
     if (this.client !== client) return;
     this.client = null;
     if (this.connected || this.retryMs === FIRST_RETRY_MS) {
-      this.logger.warn({ err: error }, 'PostgreSQL notification listener disconnected; reconnecting');
+      this.logger.warn(
+        { err: error },
+        'PostgreSQL notification listener disconnected; reconnecting',
+      );
     }
     this.connected = false;
     // A broken client may still emit errors: keep a listener so none of them is unhandled.
@@ -115,7 +121,10 @@ export class PostgresListener {
       return;
     }
     if (!NOTIFICATION_TYPES.has(notification?.type)) {
-      this.logger.warn({ type: String(notification?.type) }, 'ignored a notification of unknown type');
+      this.logger.warn(
+        { type: String(notification?.type) },
+        'ignored a notification of unknown type',
+      );
       return;
     }
     this.hub.deliver(notification);

@@ -22,7 +22,10 @@ export class PostgresStore implements Store {
   readonly idempotency: PostgresIdempotency;
   readonly listener: PostgresListener;
 
-  private constructor(readonly db: PostgresDatabase, logger: Logger) {
+  private constructor(
+    readonly db: PostgresDatabase,
+    logger: Logger,
+  ) {
     this.idempotency = new PostgresIdempotency(db);
     this.datasets = new PostgresDatasets(db);
     this.networks = new PostgresNetworks(db);

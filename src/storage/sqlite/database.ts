@@ -27,16 +27,22 @@ export function migrateSqlite(db: SqliteDatabase): number[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
   const applied = new Set(
-    db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
+  );
   const record = db.prepare(
-    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @appliedAt)');
+    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @appliedAt)',
+  );
 
   const newlyApplied: number[] = [];
   for (const migration of loadMigrations('sqlite')) {
     if (applied.has(migration.version)) continue;
     db.transaction(() => {
       db.exec(migration.sql);
-      record.run({ version: migration.version, name: migration.name, appliedAt: new Date().toISOString() });
+      record.run({
+        version: migration.version,
+        name: migration.name,
+        appliedAt: new Date().toISOString(),
+      });
     }).immediate();
     newlyApplied.push(migration.version);
   }

@@ -27,33 +27,51 @@ export class SqliteDatasets implements DatasetStore {
   private readonly usersOf;
   private readonly remove;
 
-  constructor(private readonly db: SqliteDatabase, private readonly idempotency: SqliteIdempotency) {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly idempotency: SqliteIdempotency,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO datasets (id, tenant, name, rows, input_size, target_size, inputs, targets, sha256, created_at)
-       VALUES (@id, @tenant, @name, @rows, @inputSize, @targetSize, @inputs, @targets, @sha256, @createdAt)`);
+       VALUES (@id, @tenant, @name, @rows, @inputSize, @targetSize, @inputs, @targets, @sha256, @createdAt)`,
+    );
     this.byId = db.prepare<{ tenant: string; id: string }, DatasetRow>(
-      `SELECT ${COLUMNS} FROM datasets WHERE id = @id AND tenant = @tenant`);
+      `SELECT ${COLUMNS} FROM datasets WHERE id = @id AND tenant = @tenant`,
+    );
     this.valuesById = db.prepare<{ id: string }, { inputs: Buffer; targets: Buffer }>(
-      'SELECT inputs, targets FROM datasets WHERE id = @id');
+      'SELECT inputs, targets FROM datasets WHERE id = @id',
+    );
     this.page = db.prepare<{ tenant: string; before: number; limit: number }, DatasetRow>(
       `SELECT ${COLUMNS} FROM datasets WHERE tenant = @tenant AND seq < @before
-        ORDER BY seq DESC LIMIT @limit`);
+        ORDER BY seq DESC LIMIT @limit`,
+    );
     this.usersOf = db.prepare<{ id: string }, { id: string }>(
-      `SELECT id FROM jobs WHERE dataset_id = @id AND status IN ('queued', 'running') LIMIT 1`);
+      `SELECT id FROM jobs WHERE dataset_id = @id AND status IN ('queued', 'running') LIMIT 1`,
+    );
     this.remove = db.prepare('DELETE FROM datasets WHERE id = @id AND tenant = @tenant');
   }
 
-  async create(dataset: NewDataset, idempotency?: IdempotentWrite<DatasetRecord>): Promise<DatasetRecord> {
-    return this.db.transaction(() => this.idempotency.claimSync(idempotency, () => {
-      this.insertSync(dataset);
-      return toRecord(dataset);
-    })).immediate();
+  async create(
+    dataset: NewDataset,
+    idempotency?: IdempotentWrite<DatasetRecord>,
+  ): Promise<DatasetRecord> {
+    return this.db
+      .transaction(() =>
+        this.idempotency.claimSync(idempotency, () => {
+          this.insertSync(dataset);
+          return toRecord(dataset);
+        }),
+      )
+      .immediate();
   }
 
   /** Inserts inside a caller's transaction (a job's inline dataset). */
   insertSync(dataset: NewDataset): void {
-    this.insert.run({ ...toRecord(dataset), inputs: float64ToBuffer(dataset.inputs),
-      targets: float64ToBuffer(dataset.targets) });
+    this.insert.run({
+      ...toRecord(dataset),
+      inputs: float64ToBuffer(dataset.inputs),
+      targets: float64ToBuffer(dataset.targets),
+    });
   }
 
   async get(tenant: string, id: string): Promise<DatasetRecord | null> {
@@ -63,24 +81,33 @@ export class SqliteDatasets implements DatasetStore {
 
   async values(id: string): Promise<DatasetValues | null> {
     const row = this.valuesById.get({ id });
-    return row ? { inputs: bufferToFloat64(row.inputs), targets: bufferToFloat64(row.targets) } : null;
+    return row
+      ? { inputs: bufferToFloat64(row.inputs), targets: bufferToFloat64(row.targets) }
+      : null;
   }
 
   async list(tenant: string, options: ListOptions): Promise<Page<DatasetRecord>> {
-    const rows = this.page.all({ tenant, before: options.beforeSeq ?? Number.MAX_SAFE_INTEGER,
-      limit: options.limit + 1 });
+    const rows = this.page.all({
+      tenant,
+      before: options.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+      limit: options.limit + 1,
+    });
     return toPage(rows, options.limit, fromRow);
   }
 
   async delete(tenant: string, id: string): Promise<boolean> {
-    return this.db.transaction(() => {
-      if (!this.byId.get({ tenant, id })) return false;
-      const user = this.usersOf.get({ id });
-      if (user) {
-        throw new DatasetInUseError(`dataset ${id} is used by job ${user.id}, which is queued or running`);
-      }
-      return this.remove.run({ tenant, id }).changes > 0;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        if (!this.byId.get({ tenant, id })) return false;
+        const user = this.usersOf.get({ id });
+        if (user) {
+          throw new DatasetInUseError(
+            `dataset ${id} is used by job ${user.id}, which is queued or running`,
+          );
+        }
+        return this.remove.run({ tenant, id }).changes > 0;
+      })
+      .immediate();
   }
 }
 
@@ -90,13 +117,24 @@ function toRecord(dataset: NewDataset): DatasetRecord {
 }
 
 function fromRow(row: DatasetRow): DatasetRecord {
-  return { id: row.id, tenant: row.tenant, name: row.name, rows: row.rows, inputSize: row.input_size,
-    targetSize: row.target_size, sha256: row.sha256, createdAt: row.created_at };
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    name: row.name,
+    rows: row.rows,
+    inputSize: row.input_size,
+    targetSize: row.target_size,
+    sha256: row.sha256,
+    createdAt: row.created_at,
+  };
 }
 
 /** Newest-first page from `limit + 1` rows: the extra row only says that more exist. */
-export function toPage<Row extends { seq: number }, T>(rows: Row[], limit: number,
-  map: (row: Row) => T): Page<T> {
+export function toPage<Row extends { seq: number }, T>(
+  rows: Row[],
+  limit: number,
+  map: (row: Row) => T,
+): Page<T> {
   const hasMore = rows.length > limit;
   const shown = hasMore ? rows.slice(0, limit) : rows;
   return { items: shown.map(map), nextSeq: hasMore ? shown[shown.length - 1].seq : null };

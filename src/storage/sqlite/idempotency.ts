@@ -18,10 +18,12 @@ export class SqliteIdempotency implements IdempotencyStore {
   constructor(db: SqliteDatabase) {
     this.findStatement = db.prepare<{ tenant: string; scope: string; key: string }, IdempotencyRow>(
       `SELECT request_hash, status_code, response_body, location FROM idempotency_keys
-        WHERE tenant = @tenant AND scope = @scope AND key = @key`);
+        WHERE tenant = @tenant AND scope = @scope AND key = @key`,
+    );
     this.insertStatement = db.prepare(
       `INSERT INTO idempotency_keys (tenant, scope, key, request_hash, status_code, response_body, location, created_at)
-       VALUES (@tenant, @scope, @key, @requestHash, @statusCode, @body, @location, @createdAt)`);
+       VALUES (@tenant, @scope, @key, @requestHash, @statusCode, @body, @location, @createdAt)`,
+    );
     this.pruneStatement = db.prepare('DELETE FROM idempotency_keys WHERE created_at < @before');
   }
 
@@ -36,8 +38,12 @@ export class SqliteIdempotency implements IdempotencyStore {
   findSync(tenant: string, scope: string, key: string): IdempotencyRecord | null {
     const row = this.findStatement.get({ tenant, scope, key });
     if (!row) return null;
-    return { requestHash: row.request_hash, statusCode: row.status_code, body: row.response_body,
-      location: row.location };
+    return {
+      requestHash: row.request_hash,
+      statusCode: row.status_code,
+      body: row.response_body,
+      location: row.location,
+    };
   }
 
   /** Inside a creating transaction: throws if the key exists, else records the response. */
@@ -47,9 +53,16 @@ export class SqliteIdempotency implements IdempotencyStore {
     if (existing) throw new IdempotencyKeyUsedError(existing);
     const created = record();
     const response = write.render(created);
-    this.insertStatement.run({ tenant: write.tenant, scope: write.scope, key: write.key,
-      requestHash: write.requestHash, statusCode: response.statusCode, body: response.body,
-      location: response.location, createdAt: new Date().toISOString() });
+    this.insertStatement.run({
+      tenant: write.tenant,
+      scope: write.scope,
+      key: write.key,
+      requestHash: write.requestHash,
+      statusCode: response.statusCode,
+      body: response.body,
+      location: response.location,
+      createdAt: new Date().toISOString(),
+    });
     return created;
   }
 }

@@ -19,21 +19,34 @@ export class SqliteNetworks implements NetworkStore {
   private readonly byId;
   private readonly page;
 
-  constructor(private readonly db: SqliteDatabase, private readonly idempotency: SqliteIdempotency) {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly idempotency: SqliteIdempotency,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO networks (id, tenant, definition, parameter_count, created_at)
-       VALUES (@id, @tenant, @definition, @parameterCount, @createdAt)`);
+       VALUES (@id, @tenant, @definition, @parameterCount, @createdAt)`,
+    );
     this.byId = db.prepare<{ tenant: string; id: string }, NetworkRow>(
-      'SELECT * FROM networks WHERE id = @id AND tenant = @tenant');
+      'SELECT * FROM networks WHERE id = @id AND tenant = @tenant',
+    );
     this.page = db.prepare<{ tenant: string; before: number; limit: number }, NetworkRow>(
-      `SELECT * FROM networks WHERE tenant = @tenant AND seq < @before ORDER BY seq DESC LIMIT @limit`);
+      `SELECT * FROM networks WHERE tenant = @tenant AND seq < @before ORDER BY seq DESC LIMIT @limit`,
+    );
   }
 
-  async create(network: NetworkRecord, idempotency?: IdempotentWrite<NetworkRecord>): Promise<NetworkRecord> {
-    return this.db.transaction(() => this.idempotency.claimSync(idempotency, () => {
-      this.insert.run({ ...network, definition: JSON.stringify(network.definition) });
-      return network;
-    })).immediate();
+  async create(
+    network: NetworkRecord,
+    idempotency?: IdempotentWrite<NetworkRecord>,
+  ): Promise<NetworkRecord> {
+    return this.db
+      .transaction(() =>
+        this.idempotency.claimSync(idempotency, () => {
+          this.insert.run({ ...network, definition: JSON.stringify(network.definition) });
+          return network;
+        }),
+      )
+      .immediate();
   }
 
   async get(tenant: string, id: string): Promise<NetworkRecord | null> {
@@ -42,13 +55,21 @@ export class SqliteNetworks implements NetworkStore {
   }
 
   async list(tenant: string, options: ListOptions): Promise<Page<NetworkRecord>> {
-    const rows = this.page.all({ tenant, before: options.beforeSeq ?? Number.MAX_SAFE_INTEGER,
-      limit: options.limit + 1 });
+    const rows = this.page.all({
+      tenant,
+      before: options.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+      limit: options.limit + 1,
+    });
     return toPage(rows, options.limit, fromRow);
   }
 }
 
 function fromRow(row: NetworkRow): NetworkRecord {
-  return { id: row.id, tenant: row.tenant, definition: JSON.parse(row.definition) as NetworkDefinition,
-    parameterCount: row.parameter_count, createdAt: row.created_at };
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    definition: JSON.parse(row.definition) as NetworkDefinition,
+    parameterCount: row.parameter_count,
+    createdAt: row.created_at,
+  };
 }

@@ -14,7 +14,9 @@ let t: TestApp;
 let hub: JobEventHub;
 const logger = createLogger('silent');
 
-beforeEach(async () => { t = await createTestApp(); });
+beforeEach(async () => {
+  t = await createTestApp();
+});
 afterEach(async () => {
   await hub?.close();
   await t.close();
@@ -25,15 +27,29 @@ function openHub(options: Partial<JobEventHubOptions> = {}): JobEventHub {
   return hub;
 }
 
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_value, index) => from + index);
-const item = (epoch: number): HistoryItem => ({ epoch, cost: 1 / epoch, gradientNorms: [0.5, 0.25], elapsedMs: epoch });
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_value, index) => from + index);
+const item = (epoch: number): HistoryItem => ({
+  epoch,
+  cost: 1 / epoch,
+  gradientNorms: [0.5, 0.25],
+  elapsedMs: epoch,
+});
 
 async function runningJob(): Promise<JobRecord> {
-  const response = await t.app.inject({ method: 'POST', url: '/v1/jobs',
-    payload: { network: XOR_NETWORK, dataset: XOR, training: { epochs: 100_000 } } });
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    payload: { network: XOR_NETWORK, dataset: XOR, training: { epochs: 100_000 } },
+  });
   expect(response.statusCode).toBe(202);
-  const claimed = await t.store.jobs.claimNext({ owner: 'test', now: Date.now(), leaseMs: 60_000, maxAttempts: 3,
-    startedAt: new Date().toISOString() });
+  const claimed = await t.store.jobs.claimNext({
+    owner: 'test',
+    now: Date.now(),
+    leaseMs: 60_000,
+    maxAttempts: 3,
+    startedAt: new Date().toISOString(),
+  });
   return claimed!.job;
 }
 
@@ -44,14 +60,27 @@ function announce(job: JobRecord, from: number, to: number): void {
 
 /** What the dispatcher does when a batch is committed. */
 async function record(job: JobRecord, from: number, to: number): Promise<void> {
-  await t.store.jobs.recordProgress(job.id, job.attempts, { items: range(from, to).map(item), epoch: to,
-    cost: 1 / to, validationCost: null, bestEpoch: null, checkpoint: null });
+  await t.store.jobs.recordProgress(job.id, job.attempts, {
+    items: range(from, to).map(item),
+    epoch: to,
+    cost: 1 / to,
+    validationCost: null,
+    bestEpoch: null,
+    checkpoint: null,
+  });
   t.events.emit('recorded', job.id, to);
 }
 
 async function finish(job: JobRecord, lastEpoch: number): Promise<void> {
-  await t.store.jobs.finish(job.id, job.attempts, { status: 'succeeded', stopReason: 'epochs', error: null,
-    model: null, lastEpoch, bestEpoch: null, finishedAt: new Date().toISOString() });
+  await t.store.jobs.finish(job.id, job.attempts, {
+    status: 'succeeded',
+    stopReason: 'epochs',
+    error: null,
+    model: null,
+    lastEpoch,
+    bestEpoch: null,
+    finishedAt: new Date().toISOString(),
+  });
   t.events.emit('status', (await t.store.jobs.getById(job.id))!);
 }
 
@@ -59,11 +88,15 @@ async function finish(job: JobRecord, lastEpoch: number): Promise<void> {
 function consume(readable: Readable) {
   let text = '';
   readable.setEncoding('utf8');
-  readable.on('data', (chunk: string) => { text += chunk; });
+  readable.on('data', (chunk: string) => {
+    text += chunk;
+  });
   const ended = new Promise<void>((resolve) => readable.once('end', resolve));
   return {
     ended,
-    get text() { return text; },
+    get text() {
+      return text;
+    },
     epochs: () => [...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1])),
     kinds: () => [...text.matchAll(/^event: (\w+)$/gm)].map((match) => match[1]),
   };
@@ -190,8 +223,13 @@ describe('JobEventHub', () => {
     const client = consume(hub.open(job, 0, logger));
 
     // A lease expiry failing the job on another process: the database changes, no event here.
-    await t.store.jobs.release(job.id, job.attempts, { countFailure: true, maxAttempts: 1, checkpoint: null,
-      failure: { code: 'WORKER_CRASHED', message: 'gone' }, finishedAt: new Date().toISOString() });
+    await t.store.jobs.release(job.id, job.attempts, {
+      countFailure: true,
+      maxAttempts: 1,
+      checkpoint: null,
+      failure: { code: 'WORKER_CRASHED', message: 'gone' },
+      finishedAt: new Date().toISOString(),
+    });
     await client.ended;
 
     expect(client.epochs()).toEqual([1, 2, 3]);
@@ -210,12 +248,18 @@ describe('JobEventHub', () => {
     t.events.emit('status', after); // the same state, announced late
     await new Promise((resolve) => setTimeout(resolve, 20));
 
-    const statuses = [...client.text.matchAll(/^event: status\ndata: (.*)$/gm)].map((match) => JSON.parse(match[1]));
-    expect(statuses.map((status) => [status.status, status.cancelRequested]))
-      .toEqual([['running', false], ['running', true]]);
+    const statuses = [...client.text.matchAll(/^event: status\ndata: (.*)$/gm)].map((match) =>
+      JSON.parse(match[1]),
+    );
+    expect(statuses.map((status) => [status.status, status.cancelRequested])).toEqual([
+      ['running', false],
+      ['running', true],
+    ]);
   });
 
-  it.todo('follows a job trained by another process on the same SQLite file as promptly as a local one (today: one poll per pollMs; on PostgreSQL notifications do it, see test/e2e/across-replicas.test.ts)');
+  it.todo(
+    'follows a job trained by another process on the same SQLite file as promptly as a local one (today: one poll per pollMs; on PostgreSQL notifications do it, see test/e2e/across-replicas.test.ts)',
+  );
 
   it('ends every stream when it closes, for the server to stop', async () => {
     const job = await runningJob();

@@ -3,10 +3,18 @@ import { JobFeed, statusVersion } from '../../../src/api/events/job-feed.js';
 import type { HistoryItem, JobRecord } from '../../../src/storage/records.js';
 
 const item = (epoch: number): HistoryItem => ({ epoch, cost: 1, gradientNorms: [], elapsedMs: 0 });
-const items = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_value, index) => item(from + index));
+const items = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_value, index) => item(from + index));
 
 function job(changes: Partial<JobRecord>): JobRecord {
-  return { id: 'job_a', status: 'queued', attempts: 0, cancelRequested: false, epoch: 0 , ...changes } as JobRecord;
+  return {
+    id: 'job_a',
+    status: 'queued',
+    attempts: 0,
+    cancelRequested: false,
+    epoch: 0,
+    ...changes,
+  } as JobRecord;
 }
 
 describe('JobFeed', () => {
@@ -14,7 +22,9 @@ describe('JobFeed', () => {
     const feed = new JobFeed('job_a', job({ status: 'running', attempts: 1 }));
     feed.addEpochs(items(11, 20));
 
-    expect(feed.framesAfter(10, 100).map((frame) => frame.epoch)).toEqual(items(11, 20).map((i) => i.epoch));
+    expect(feed.framesAfter(10, 100).map((frame) => frame.epoch)).toEqual(
+      items(11, 20).map((i) => i.epoch),
+    );
     expect(feed.framesAfter(14, 3).map((frame) => frame.epoch)).toEqual([15, 16, 17]);
     expect(feed.framesAfter(5, 100)).toEqual([]); // 6 to 10 are not in memory: the database has them
     expect(feed.framesAfter(20, 100)).toEqual([]);
@@ -34,14 +44,18 @@ describe('JobFeed', () => {
     const feed = new JobFeed('job_a', job({ status: 'running', attempts: 1 }));
     feed.addEpochs([{ epoch: 7, cost: 0.5, gradientNorms: [0.1], elapsedMs: 3 }]);
 
-    expect(feed.framesAfter(6, 1)[0].frame.toString())
-      .toBe('id: 7\nevent: epoch\ndata: {"epoch":7,"cost":0.5,"gradientNorms":[0.1],"elapsedMs":3}\n\n');
+    expect(feed.framesAfter(6, 1)[0].frame.toString()).toBe(
+      'id: 7\nevent: epoch\ndata: {"epoch":7,"cost":0.5,"gradientNorms":[0.1],"elapsedMs":3}\n\n',
+    );
   });
 
   it('passes on a newer status once and ignores a stale one that arrives late', () => {
     const feed = new JobFeed('job_a', job({ status: 'running', attempts: 1 }));
     const seen: string[] = [];
-    feed.listeners.add({ notify: () => undefined, enqueueStatus: (next) => void seen.push(next.status) });
+    feed.listeners.add({
+      notify: () => undefined,
+      enqueueStatus: (next) => void seen.push(next.status),
+    });
 
     feed.updateJob(job({ status: 'queued', attempts: 1 })); // suspended: back in the queue
     feed.updateJob(job({ status: 'queued', attempts: 1 })); // the same change, polled

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Graph, InvalidArgumentError, ShapeMismatchError, jsKernels, matrixFromRows,
+  Graph,
+  InvalidArgumentError,
+  ShapeMismatchError,
+  jsKernels,
+  matrixFromRows,
 } from '../../../src/engine/index.js';
 import { add, matmul, multiply, sigmoid, sum } from '../../../src/engine/ops/registry.js';
 

@@ -1,12 +1,19 @@
 import { instance } from '@viz-js/viz';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  describeNetworkGraph, graphToDot, opRegistry, type GraphDescription, type NetworkDefinition,
+  describeNetworkGraph,
+  graphToDot,
+  opRegistry,
+  type GraphDescription,
+  type NetworkDefinition,
 } from '../../../src/engine/index.js';
 
 const network: NetworkDefinition = {
   inputSize: 3,
-  layers: [{ units: 4, activation: 'leakyRelu', alpha: 0.1 }, { units: 2, activation: 'softmax' }],
+  layers: [
+    { units: 4, activation: 'leakyRelu', alpha: 0.1 },
+    { units: 2, activation: 'softmax' },
+  ],
   loss: 'categoricalCrossentropy',
 };
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Random, ShapeMismatchError, createPredictor, explainGradients, initializeParameters,
-  matrixFromRows, type LayerParameters, type Matrix, type NetworkDefinition,
+  Random,
+  ShapeMismatchError,
+  createPredictor,
+  explainGradients,
+  initializeParameters,
+  matrixFromRows,
+  type LayerParameters,
+  type Matrix,
+  type NetworkDefinition,
 } from '../../../src/engine/index.js';
 import { centralDifferences, expectClose, randomMatrix, randomOneHot } from '../support/numeric.js';
 import { copyLayers } from '../support/runs.js';
@@ -15,7 +22,10 @@ describe('explainGradients', () => {
     const explanation = explainGradients({
       definition: {
         inputSize: 1,
-        layers: [{ units: 1, activation: 'sigmoid' }, { units: 1, activation: 'linear' }],
+        layers: [
+          { units: 1, activation: 'sigmoid' },
+          { units: 1, activation: 'linear' },
+        ],
         loss: 'meanSquaredError',
       },
       layers: [
@@ -51,13 +61,17 @@ describe('explainGradients', () => {
     for (const node of explanation.nodes) {
       expect(node.value).toHaveLength(node.shape[0]);
       expect(node.value[0]).toHaveLength(node.shape[1]);
-      if (node.gradient) expect([node.gradient.length, node.gradient[0].length]).toEqual(node.shape);
+      if (node.gradient)
+        expect([node.gradient.length, node.gradient[0].length]).toEqual(node.shape);
     }
   });
 
   const network: NetworkDefinition = {
     inputSize: 3,
-    layers: [{ units: 4, activation: 'tanh' }, { units: 3, activation: 'softmax' }],
+    layers: [
+      { units: 4, activation: 'tanh' },
+      { units: 3, activation: 'softmax' },
+    ],
     loss: 'categoricalCrossentropy',
   };
   const random = new Random(12);
@@ -79,8 +93,10 @@ describe('explainGradients', () => {
     };
   }
 
-  function expectGradients(actual: ReturnType<typeof explainGradients>['gradients'],
-    expected: ReturnType<typeof numericGradients>): void {
+  function expectGradients(
+    actual: ReturnType<typeof explainGradients>['gradients'],
+    expected: ReturnType<typeof numericGradients>,
+  ): void {
     expectClose(actual.inputs.flat(), expected.inputs, 1e-7, '∂/∂inputs');
     actual.layers.forEach(({ W, b }, index) => {
       expectClose(W.flat(), expected.layers[index].W, 1e-7, `∂/∂W${index + 1}`);
@@ -100,16 +116,21 @@ describe('explainGradients', () => {
     const explanation = explainGradients({ definition: network, layers, inputs });
     expect(explanation.cost).toBeUndefined();
     const total = (own: LayerParameters[], ownInputs: Matrix) =>
-      createPredictor(network, own).predict(ownInputs).data.reduce((sum, value) => sum + value, 0);
+      createPredictor(network, own)
+        .predict(ownInputs)
+        .data.reduce((sum, value) => sum + value, 0);
     expectGradients(explanation.gradients, numericGradients(total));
     // Softmax rows sum to 1 whatever the weights, so every gradient here is (numerically) 0:
     // check a network whose output sum does depend on them too.
     const linear: NetworkDefinition = {
-      ...network, layers: [network.layers[0], { units: 3, activation: 'sigmoid' }],
+      ...network,
+      layers: [network.layers[0], { units: 3, activation: 'sigmoid' }],
     };
     const linearExplanation = explainGradients({ definition: linear, layers, inputs });
     const linearTotal = (own: LayerParameters[], ownInputs: Matrix) =>
-      createPredictor(linear, own).predict(ownInputs).data.reduce((sum, value) => sum + value, 0);
+      createPredictor(linear, own)
+        .predict(ownInputs)
+        .data.reduce((sum, value) => sum + value, 0);
     expectGradients(linearExplanation.gradients, numericGradients(linearTotal));
   });
 
@@ -125,7 +146,8 @@ describe('explainGradients', () => {
     const request = { definition: network, layers, inputs: narrow };
     expect(() => explainGradients(request)).toThrow(ShapeMismatchError);
     expect(() => explainGradients(request)).toThrow(/\[3, 1\] and \[3, 3\]/);
-    expect(() => explainGradients({ ...request, targets: randomOneHot(random, 3, 3) }))
-      .toThrow(ShapeMismatchError);
+    expect(() => explainGradients({ ...request, targets: randomOneHot(random, 3, 3) })).toThrow(
+      ShapeMismatchError,
+    );
   });
 });

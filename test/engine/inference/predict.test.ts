@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Graph, Random, ShapeMismatchError, Trainer, buildDenseGraph, createPredictor, jsKernels,
-  matrixFromRows, type NetworkDefinition,
+  Graph,
+  Random,
+  ShapeMismatchError,
+  Trainer,
+  buildDenseGraph,
+  createPredictor,
+  jsKernels,
+  matrixFromRows,
+  type NetworkDefinition,
 } from '../../../src/engine/index.js';
 import { classificationData } from '../support/datasets.js';
 import { expectBitIdentical, randomMatrix } from '../support/numeric.js';
@@ -9,14 +16,21 @@ import { copyLayers } from '../support/runs.js';
 
 const network: NetworkDefinition = {
   inputSize: 4,
-  layers: [{ units: 5, activation: 'leakyRelu', alpha: 0.1 }, { units: 3, activation: 'softmax' }],
+  layers: [
+    { units: 5, activation: 'leakyRelu', alpha: 0.1 },
+    { units: 3, activation: 'softmax' },
+  ],
   loss: 'categoricalCrossentropy',
 };
 
 describe('createPredictor', () => {
   const data = classificationData(31, 40);
-  const trained = new Trainer(network, data,
-    { epochs: 20, batchSize: 8, optimizer: { type: 'adam', learningRate: 0.02 }, seed: 3 }).run();
+  const trained = new Trainer(network, data, {
+    epochs: 20,
+    batchSize: 8,
+    optimizer: { type: 'adam', learningRate: 0.02 },
+    seed: 3,
+  }).run();
 
   it('agrees bit for bit with the outputs of the trained network’s graph', () => {
     const graph = new Graph(jsKernels);
@@ -31,11 +45,18 @@ describe('createPredictor', () => {
 
   it('computes H = activation(X·W + b) as written by hand', () => {
     const line: NetworkDefinition = {
-      inputSize: 2, layers: [{ units: 1, activation: 'tanh' }], loss: 'meanSquaredError',
+      inputSize: 2,
+      layers: [{ units: 1, activation: 'tanh' }],
+      loss: 'meanSquaredError',
     };
     const weights = [{ W: matrixFromRows([[0.5], [-1]]), b: matrixFromRows([[0.25]]) }];
     const predictor = createPredictor(line, weights);
-    const outputs = predictor.predict(matrixFromRows([[1, 2], [-2, 0.5]])).data;
+    const outputs = predictor.predict(
+      matrixFromRows([
+        [1, 2],
+        [-2, 0.5],
+      ]),
+    ).data;
     expect(outputs[0]).toBeCloseTo(Math.tanh(0.5 - 2 + 0.25), 15);
     expect(outputs[1]).toBeCloseTo(Math.tanh(-1 - 0.5 + 0.25), 15);
   });
@@ -45,7 +66,11 @@ describe('createPredictor', () => {
     const inputs = randomMatrix(new Random(4), 2500, 4);
     const all = predictor.predict(inputs);
     for (const row of [0, 1023, 1024, 2047, 2048, 2499]) {
-      const one = predictor.predict({ rows: 1, cols: 4, data: inputs.data.slice(row * 4, row * 4 + 4) });
+      const one = predictor.predict({
+        rows: 1,
+        cols: 4,
+        data: inputs.data.slice(row * 4, row * 4 + 4),
+      });
       expectBitIdentical(all.data.subarray(row * 3, row * 3 + 3), one.data, `row ${row}`);
     }
   });
@@ -61,6 +86,8 @@ describe('createPredictor', () => {
   it('rejects inputs of the wrong width, naming predict and both shapes', () => {
     const predictor = createPredictor(network, trained.layers);
     expect(() => predictor.predict(matrixFromRows([[1, 2, 3]]))).toThrow(ShapeMismatchError);
-    expect(() => predictor.predict(matrixFromRows([[1, 2, 3]]))).toThrow(/predict.*\[1, 3\] and \[1, 4\]/);
+    expect(() => predictor.predict(matrixFromRows([[1, 2, 3]]))).toThrow(
+      /predict.*\[1, 3\] and \[1, 4\]/,
+    );
   });
 });

@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  Random, createWasmKernels, defaultKernels, jsKernels, type Kernels,
+  Random,
+  createWasmKernels,
+  defaultKernels,
+  jsKernels,
+  type Kernels,
 } from '../../../src/engine/index.js';
 import type { MatmulShape } from '../../../src/engine/kernels/kernels.js';
 import { expectBitIdentical, expectClose } from '../support/numeric.js';
@@ -15,7 +19,12 @@ import { expectBitIdentical, expectClose } from '../support/numeric.js';
 
 const wasmKernels = createWasmKernels();
 
-function referenceMatmul(a: Float64Array, b: Float64Array, out: Float64Array, shape: MatmulShape): void {
+function referenceMatmul(
+  a: Float64Array,
+  b: Float64Array,
+  out: Float64Array,
+  shape: MatmulShape,
+): void {
   const { m, k, n, transposeA, transposeB, accumulate } = shape;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -31,13 +40,22 @@ function referenceMatmul(a: Float64Array, b: Float64Array, out: Float64Array, sh
 }
 
 const random = new Random(77);
-const randomValues = (length: number) => Float64Array.from({ length }, () => random.uniformBetween(-3, 3));
+const randomValues = (length: number) =>
+  Float64Array.from({ length }, () => random.uniformBetween(-3, 3));
 
-const FLAGS = [false, true].flatMap((transposeA) => [false, true].flatMap((transposeB) =>
-  [false, true].map((accumulate) => ({ transposeA, transposeB, accumulate }))));
+const FLAGS = [false, true].flatMap((transposeA) =>
+  [false, true].flatMap((transposeB) =>
+    [false, true].map((accumulate) => ({ transposeA, transposeB, accumulate })),
+  ),
+);
 
 /** Runs one product through the reference and both kernels and checks all three agree exactly. */
-function checkMatmul(shape: MatmulShape, a: Float64Array, b: Float64Array, start: Float64Array): void {
+function checkMatmul(
+  shape: MatmulShape,
+  a: Float64Array,
+  b: Float64Array,
+  start: Float64Array,
+): void {
   const expected = start.slice();
   referenceMatmul(a, b, expected, shape);
   for (const kernels of [jsKernels, wasmKernels]) {
@@ -66,23 +84,35 @@ describe('matmul kernels', () => {
   }
 
   it('match the contract for random shapes and values, zeros and signed zeros included', () => {
-    const floats = (length: number) => fc.float64Array({
-      minLength: length, maxLength: length, min: -1e3, max: 1e3, noNaN: true, noDefaultInfinity: true,
-    });
-    const product = fc.record({
-      m: fc.integer({ min: 1, max: 40 }),
-      k: fc.integer({ min: 1, max: 40 }),
-      n: fc.integer({ min: 1, max: 40 }),
-      flags: fc.constantFrom(...FLAGS),
-    }).chain(({ m, k, n, flags }) => fc.record({
-      shape: fc.constant({ m, k, n, ...flags }),
-      a: floats(m * k),
-      b: floats(k * n),
-      start: floats(m * n),
-    }));
+    const floats = (length: number) =>
+      fc.float64Array({
+        minLength: length,
+        maxLength: length,
+        min: -1e3,
+        max: 1e3,
+        noNaN: true,
+        noDefaultInfinity: true,
+      });
+    const product = fc
+      .record({
+        m: fc.integer({ min: 1, max: 40 }),
+        k: fc.integer({ min: 1, max: 40 }),
+        n: fc.integer({ min: 1, max: 40 }),
+        flags: fc.constantFrom(...FLAGS),
+      })
+      .chain(({ m, k, n, flags }) =>
+        fc.record({
+          shape: fc.constant({ m, k, n, ...flags }),
+          a: floats(m * k),
+          b: floats(k * n),
+          start: floats(m * n),
+        }),
+      );
 
-    fc.assert(fc.property(product, ({ shape, a, b, start }) => checkMatmul(shape, a, b, start)),
-      { numRuns: 150, seed: 4242 });
+    fc.assert(
+      fc.property(product, ({ shape, a, b, start }) => checkMatmul(shape, a, b, start)),
+      { numRuns: 150, seed: 4242 },
+    );
   });
 
   it('give the same results after the wasm memory grew for a large product', () => {
@@ -112,8 +142,11 @@ describe('the default kernels', () => {
 });
 
 /** Calls the same elementwise kernel on copies of the operands and compares every buffer. */
-function compareElementwise(name: string, operands: () => Float64Array[],
-  call: (kernels: Kernels, buffers: Float64Array[]) => void): void {
+function compareElementwise(
+  name: string,
+  operands: () => Float64Array[],
+  call: (kernels: Kernels, buffers: Float64Array[]) => void,
+): void {
   const seed = operands();
   const results = [jsKernels, wasmKernels].map((kernels) => {
     const buffers = seed.map((buffer) => buffer.slice());
@@ -130,30 +163,63 @@ describe('elementwise and optimizer kernels', () => {
   const values = () => randomValues(length);
   const positive = () => randomValues(length).map(Math.abs);
 
-  const cases: [string, () => Float64Array[], (kernels: Kernels, buffers: Float64Array[]) => void][] = [
-    ['addBias', () => [randomValues(7 * 13), randomValues(13), new Float64Array(7 * 13)],
-      (kernels, [x, bias, out]) => kernels.addBias(x, bias, out, 7, 13)],
-    ['accumulateColumnSums', () => [randomValues(7 * 13), randomValues(13)],
-      (kernels, [dy, db]) => kernels.accumulateColumnSums(dy, db, 7, 13)],
+  const cases: [
+    string,
+    () => Float64Array[],
+    (kernels: Kernels, buffers: Float64Array[]) => void,
+  ][] = [
+    [
+      'addBias',
+      () => [randomValues(7 * 13), randomValues(13), new Float64Array(7 * 13)],
+      (kernels, [x, bias, out]) => kernels.addBias(x, bias, out, 7, 13),
+    ],
+    [
+      'accumulateColumnSums',
+      () => [randomValues(7 * 13), randomValues(13)],
+      (kernels, [dy, db]) => kernels.accumulateColumnSums(dy, db, 7, 13),
+    ],
     ['sigmoid', () => [values(), values()], (kernels, [x, y]) => kernels.sigmoid(x, y)],
-    ['sigmoidBackward', () => [values(), values(), values()],
-      (kernels, [y, dy, dx]) => kernels.sigmoidBackward(y, dy, dx)],
+    [
+      'sigmoidBackward',
+      () => [values(), values(), values()],
+      (kernels, [y, dy, dx]) => kernels.sigmoidBackward(y, dy, dx),
+    ],
     ['tanh', () => [values(), values()], (kernels, [x, y]) => kernels.tanh(x, y)],
-    ['tanhBackward', () => [values(), values(), values()],
-      (kernels, [y, dy, dx]) => kernels.tanhBackward(y, dy, dx)],
+    [
+      'tanhBackward',
+      () => [values(), values(), values()],
+      (kernels, [y, dy, dx]) => kernels.tanhBackward(y, dy, dx),
+    ],
     ['leakyRelu', () => [values(), values()], (kernels, [x, y]) => kernels.leakyRelu(x, y, 0.2)],
-    ['leakyReluBackward', () => [values(), values(), values()],
-      (kernels, [x, dy, dx]) => kernels.leakyReluBackward(x, dy, dx, 0.2)],
+    [
+      'leakyReluBackward',
+      () => [values(), values(), values()],
+      (kernels, [x, dy, dx]) => kernels.leakyReluBackward(x, dy, dx, 0.2),
+    ],
     ['accumulate', () => [values(), values()], (kernels, [x, y]) => kernels.accumulate(x, y)],
     ['sgdUpdate', () => [values(), values()], (kernels, [w, g]) => kernels.sgdUpdate(w, g, 0.1)],
-    ['momentumUpdate', () => [values(), values(), values()],
-      (kernels, [w, g, a]) => kernels.momentumUpdate(w, g, a, 0.1, 0.9, true)],
-    ['adamUpdate', () => [values(), values(), values(), positive()],
-      (kernels, [w, g, m, v]) => kernels.adamUpdate(w, g, m, v, 0.01, 0.9, 0.999, 1e-7, 0.19, 0.002)],
-    ['rmspropUpdate', () => [values(), values(), positive(), values(), values()],
-      (kernels, [w, g, ms, mom, mg]) => kernels.rmspropUpdate(w, g, ms, mom, mg, 0.01, 0.9, 0.5, 1e-7)],
-    ['adagradUpdate', () => [values(), values(), positive()],
-      (kernels, [w, g, acc]) => kernels.adagradUpdate(w, g, acc, 0.1, 1e-7)],
+    [
+      'momentumUpdate',
+      () => [values(), values(), values()],
+      (kernels, [w, g, a]) => kernels.momentumUpdate(w, g, a, 0.1, 0.9, true),
+    ],
+    [
+      'adamUpdate',
+      () => [values(), values(), values(), positive()],
+      (kernels, [w, g, m, v]) =>
+        kernels.adamUpdate(w, g, m, v, 0.01, 0.9, 0.999, 1e-7, 0.19, 0.002),
+    ],
+    [
+      'rmspropUpdate',
+      () => [values(), values(), positive(), values(), values()],
+      (kernels, [w, g, ms, mom, mg]) =>
+        kernels.rmspropUpdate(w, g, ms, mom, mg, 0.01, 0.9, 0.5, 1e-7),
+    ],
+    [
+      'adagradUpdate',
+      () => [values(), values(), positive()],
+      (kernels, [w, g, acc]) => kernels.adagradUpdate(w, g, acc, 0.1, 1e-7),
+    ],
   ];
 
   for (const [name, operands, call] of cases) {
@@ -193,7 +259,7 @@ describe('optimizer update kernels', () => {
     expect(m[0]).toBeCloseTo(0.05, 15);
     expect(v[0]).toBeCloseTo(0.00025, 15);
     // At step 1 the corrected moments are g and g², so the step is lr·g/(|g| + ε).
-    expect(w[0]).toBeCloseTo(1 - 0.01 * 0.5 / (0.5 + 1e-7), 15);
+    expect(w[0]).toBeCloseTo(1 - (0.01 * 0.5) / (0.5 + 1e-7), 15);
   });
 
   it('rmsprop divides by √(mean square + ε), non-centered as TF.js', () => {
@@ -202,7 +268,7 @@ describe('optimizer update kernels', () => {
     const moment = one(0.1);
     jsKernels.rmspropUpdate(w, one(0.5), ms, moment, null, 0.01, 0.9, 0.5, 1e-7);
     const meanSquare = 0.9 * 0.2 + 0.1 * 0.25;
-    const step = 0.5 * 0.1 + 0.01 * 0.5 / Math.sqrt(meanSquare + 1e-7);
+    const step = 0.5 * 0.1 + (0.01 * 0.5) / Math.sqrt(meanSquare + 1e-7);
     expect(ms[0]).toBeCloseTo(meanSquare, 15);
     expect(moment[0]).toBeCloseTo(step, 15);
     expect(w[0]).toBeCloseTo(1 - step, 15);
@@ -215,7 +281,7 @@ describe('optimizer update kernels', () => {
     const meanSquare = 0.9 * 0.2 + 0.1 * 0.25;
     const mean = 0.9 * 0.3 + 0.1 * 0.5;
     expect(meanGrad[0]).toBeCloseTo(mean, 15);
-    expect(w[0]).toBeCloseTo(1 - 0.01 * 0.5 / Math.sqrt(meanSquare - mean * mean + 1e-7), 15);
+    expect(w[0]).toBeCloseTo(1 - (0.01 * 0.5) / Math.sqrt(meanSquare - mean * mean + 1e-7), 15);
   });
 
   it('centered rmsprop stays finite once the variance falls below ε', () => {
@@ -232,7 +298,7 @@ describe('optimizer update kernels', () => {
     const accumulator = one(0.1);
     jsKernels.adagradUpdate(w, one(0.5), accumulator, 0.1, 1e-7);
     expect(accumulator[0]).toBeCloseTo(0.35, 15);
-    expect(w[0]).toBeCloseTo(1 - 0.1 * 0.5 / Math.sqrt(0.35 + 1e-7), 15);
+    expect(w[0]).toBeCloseTo(1 - (0.1 * 0.5) / Math.sqrt(0.35 + 1e-7), 15);
   });
 });
 
@@ -243,15 +309,30 @@ describe('activation kernels', () => {
     const dy = Float64Array.of(1, 2, 3, 4);
 
     jsKernels.sigmoid(x, y);
-    expectClose(y, x.map((value) => 1 / (1 + Math.exp(-value))), 1e-15, 'σ');
+    expectClose(
+      y,
+      x.map((value) => 1 / (1 + Math.exp(-value))),
+      1e-15,
+      'σ',
+    );
     const dx = new Float64Array(4).fill(1);
     jsKernels.sigmoidBackward(y, dy, dx);
-    expectClose(dx, y.map((value, i) => 1 + dy[i] * value * (1 - value)), 1e-15, 'σ′ added to dx');
+    expectClose(
+      dx,
+      y.map((value, i) => 1 + dy[i] * value * (1 - value)),
+      1e-15,
+      'σ′ added to dx',
+    );
 
     jsKernels.tanh(x, y);
     const tanhGrad = new Float64Array(4);
     jsKernels.tanhBackward(y, dy, tanhGrad);
-    expectClose(tanhGrad, x.map((value, i) => dy[i] / Math.cosh(value) ** 2), 1e-14, 'tanh′');
+    expectClose(
+      tanhGrad,
+      x.map((value, i) => dy[i] / Math.cosh(value) ** 2),
+      1e-14,
+      'tanh′',
+    );
 
     const leakyGrad = new Float64Array(4);
     jsKernels.leakyReluBackward(x, dy, leakyGrad, 0.3);

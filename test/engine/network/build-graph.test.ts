@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Graph, buildDenseGraph, jsKernels, matrixFromRows, type NetworkDefinition,
+  Graph,
+  buildDenseGraph,
+  jsKernels,
+  matrixFromRows,
+  type NetworkDefinition,
 } from '../../../src/engine/index.js';
 import { copyLayers } from '../support/runs.js';
 
@@ -9,21 +13,34 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 // A 2-2-1 network with hand-picked weights: W [inputs][units], b one entry per unit.
 const definition: NetworkDefinition = {
   inputSize: 2,
-  layers: [{ units: 2, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }],
+  layers: [
+    { units: 2, activation: 'tanh' },
+    { units: 1, activation: 'sigmoid' },
+  ],
   loss: 'meanSquaredError',
 };
 const layers = [
-  { W: matrixFromRows([[0.5, -1], [2, 0.25]]), b: matrixFromRows([[0.1, -0.2]]) },
+  {
+    W: matrixFromRows([
+      [0.5, -1],
+      [2, 0.25],
+    ]),
+    b: matrixFromRows([[0.1, -0.2]]),
+  },
   { W: matrixFromRows([[1.5], [-0.5]]), b: matrixFromRows([[0.3]]) },
 ];
-const inputs = [[1, 2], [-1, 0.5]];
+const inputs = [
+  [1, 2],
+  [-1, 0.5],
+];
 const targets = [[1], [0]];
 
 /** H = activation(X·W + b) layer by layer, written out by hand. */
 function byHand([x0, x1]: number[]): number {
   const [first, second] = layers;
   const h1 = [0, 1].map((unit) =>
-    Math.tanh(x0 * first.W.data[unit] + x1 * first.W.data[2 + unit] + first.b.data[unit]));
+    Math.tanh(x0 * first.W.data[unit] + x1 * first.W.data[2 + unit] + first.b.data[unit]),
+  );
   return sigmoid(h1[0] * second.W.data[0] + h1[1] * second.W.data[1] + second.b.data[0]);
 }
 

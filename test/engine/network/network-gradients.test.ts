@@ -1,10 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ACTIVATIONS, Graph, LOSSES, Random, buildDenseGraph, jsKernels, type ActivationName,
-  type LayerParameters, type LossName, type Matrix, type NetworkDefinition,
+  ACTIVATIONS,
+  Graph,
+  LOSSES,
+  Random,
+  buildDenseGraph,
+  jsKernels,
+  type ActivationName,
+  type LayerParameters,
+  type LossName,
+  type Matrix,
+  type NetworkDefinition,
 } from '../../../src/engine/index.js';
 import {
-  centralDifferences, expectClose, randomBits, randomMatrix, randomOneHot,
+  centralDifferences,
+  expectClose,
+  randomBits,
+  randomMatrix,
+  randomOneHot,
 } from '../support/numeric.js';
 
 /**
@@ -25,9 +38,12 @@ const OUTPUT_FOR: Record<LossName, ActivationName> = {
 
 function randomTargets(random: Random, loss: LossName, rows: number, cols: number): Matrix {
   switch (loss) {
-    case 'meanSquaredError': return randomMatrix(random, rows, cols);
-    case 'binaryCrossentropy': return randomBits(random, rows, cols);
-    case 'categoricalCrossentropy': return randomOneHot(random, rows, cols);
+    case 'meanSquaredError':
+      return randomMatrix(random, rows, cols);
+    case 'binaryCrossentropy':
+      return randomBits(random, rows, cols);
+    case 'categoricalCrossentropy':
+      return randomOneHot(random, rows, cols);
   }
 }
 
@@ -47,8 +63,12 @@ function checkNetwork(definition: NetworkDefinition, l2: number, seed: number): 
   const random = new Random(seed);
   const layers = randomLayers(random, definition);
   const graph = new Graph(jsKernels);
-  const net = buildDenseGraph(graph, definition, layers,
-    { rows: ROWS, withTargets: true, l2, inputsRequireGrad: true });
+  const net = buildDenseGraph(graph, definition, layers, {
+    rows: ROWS,
+    withTargets: true,
+    l2,
+    inputsRequireGrad: true,
+  });
   net.inputs.value.set(randomMatrix(random, ROWS, definition.inputSize, -2, 2).data);
   net.targets!.value.set(randomTargets(random, definition.loss, ROWS, net.outputs.cols).data);
   graph.forward();
@@ -58,7 +78,9 @@ function checkNetwork(definition: NetworkDefinition, l2: number, seed: number): 
   for (const node of graph.nodes) {
     if (node.opName !== 'relu' && node.opName !== 'leakyRelu') continue;
     const nearest = Math.min(...Array.from(node.inputs[0].value, Math.abs));
-    expect(nearest, 'a pre-activation sits on the kink: pick another seed').toBeGreaterThan(20 * STEP);
+    expect(nearest, 'a pre-activation sits on the kink: pick another seed').toBeGreaterThan(
+      20 * STEP,
+    );
   }
 
   graph.backward(net.cost!);
@@ -70,7 +92,12 @@ function checkNetwork(definition: NetworkDefinition, l2: number, seed: number): 
   const leaves = [net.inputs, ...net.parameters.flatMap(({ W, b }) => [W, b])];
   for (const leaf of leaves) {
     const analytic = leaf.grad!.slice();
-    expectClose(analytic, centralDifferences(cost, leaf.value, STEP), TOLERANCE, `∂cost/∂${leaf.name}`);
+    expectClose(
+      analytic,
+      centralDifferences(cost, leaf.value, STEP),
+      TOLERANCE,
+      `∂cost/∂${leaf.name}`,
+    );
   }
 }
 
@@ -83,15 +110,19 @@ describe('the gradient of a whole dense network', () => {
         const output = OUTPUT_FOR[loss];
         const layout = `${hidden} hidden layers, ${output} output, ${loss}, l2 ${l2}`;
         it(`matches central differences for ${layout}`, () => {
-          checkNetwork({
-            inputSize: 3,
-            layers: [
-              { units: 4, activation: hidden },
-              { units: 3, activation: hidden, ...(hidden === 'leakyRelu' ? { alpha: 0.1 } : {}) },
-              { units: 3, activation: output },
-            ],
-            loss,
-          }, l2, 11);
+          checkNetwork(
+            {
+              inputSize: 3,
+              layers: [
+                { units: 4, activation: hidden },
+                { units: 3, activation: hidden, ...(hidden === 'leakyRelu' ? { alpha: 0.1 } : {}) },
+                { units: 3, activation: output },
+              ],
+              loss,
+            },
+            l2,
+            11,
+          );
         });
       }
     }
@@ -100,20 +131,34 @@ describe('the gradient of a whole dense network', () => {
   for (const output of ACTIVATIONS) {
     for (const l2 of [0, 0.05]) {
       it(`matches central differences for a ${output} output layer under meanSquaredError, l2 ${l2}`, () => {
-        checkNetwork({
-          inputSize: 2,
-          layers: [{ units: 3, activation: 'tanh' }, { units: 2, activation: output }],
-          loss: 'meanSquaredError',
-        }, l2, 12);
+        checkNetwork(
+          {
+            inputSize: 2,
+            layers: [
+              { units: 3, activation: 'tanh' },
+              { units: 2, activation: output },
+            ],
+            loss: 'meanSquaredError',
+          },
+          l2,
+          12,
+        );
       });
     }
   }
 
   it('matches central differences for a sigmoid output under categoricalCrossentropy', () => {
-    checkNetwork({
-      inputSize: 3,
-      layers: [{ units: 4, activation: 'relu' }, { units: 3, activation: 'sigmoid' }],
-      loss: 'categoricalCrossentropy',
-    }, 0.01, 13);
+    checkNetwork(
+      {
+        inputSize: 3,
+        layers: [
+          { units: 4, activation: 'relu' },
+          { units: 3, activation: 'sigmoid' },
+        ],
+        loss: 'categoricalCrossentropy',
+      },
+      0.01,
+      13,
+    );
   });
 });

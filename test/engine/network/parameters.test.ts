@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import {
-  INITIALIZERS, InvalidArgumentError, Random, ShapeMismatchError, checkParameterShapes,
-  countParameters, initializeParameters, matrixFromRows, validateNetwork, zerosMatrix,
-  type InitializerName, type NetworkDefinition,
+  INITIALIZERS,
+  InvalidArgumentError,
+  Random,
+  ShapeMismatchError,
+  checkParameterShapes,
+  countParameters,
+  initializeParameters,
+  matrixFromRows,
+  validateNetwork,
+  zerosMatrix,
+  type InitializerName,
+  type NetworkDefinition,
 } from '../../../src/engine/index.js';
 
 const network = (initializer?: InitializerName): NetworkDefinition => ({
   inputSize: 40,
-  layers: [{ units: 60, activation: 'relu' }, { units: 10, activation: 'softmax' }],
+  layers: [
+    { units: 60, activation: 'relu' },
+    { units: 10, activation: 'softmax' },
+  ],
   loss: 'categoricalCrossentropy',
   ...(initializer ? { initializer } : {}),
 });
@@ -30,11 +42,17 @@ describe('initializeParameters', () => {
   const fanIn = 40;
   const fanOut = 60;
   const expectations: Record<InitializerName, { limit: number; std: number }> = {
-    glorotUniform: { limit: Math.sqrt(6 / (fanIn + fanOut)), std: Math.sqrt(6 / (fanIn + fanOut) / 3) },
+    glorotUniform: {
+      limit: Math.sqrt(6 / (fanIn + fanOut)),
+      std: Math.sqrt(6 / (fanIn + fanOut) / 3),
+    },
     heUniform: { limit: Math.sqrt(6 / fanIn), std: Math.sqrt(6 / fanIn / 3) },
     randomUniform: { limit: 0.05, std: 0.05 / Math.sqrt(3) },
     // A normal truncated at 2σ has a standard deviation of about 0.88σ.
-    glorotNormal: { limit: 2 * Math.sqrt(2 / (fanIn + fanOut)), std: 0.88 * Math.sqrt(2 / (fanIn + fanOut)) },
+    glorotNormal: {
+      limit: 2 * Math.sqrt(2 / (fanIn + fanOut)),
+      std: 0.88 * Math.sqrt(2 / (fanIn + fanOut)),
+    },
     heNormal: { limit: 2 * Math.sqrt(2 / fanIn), std: 0.88 * Math.sqrt(2 / fanIn) },
     zeros: { limit: 0, std: 0 },
   };
@@ -59,7 +77,10 @@ describe('initializeParameters', () => {
 
   it('shapes W as [inputs][units] and starts every bias at zero', () => {
     const layers = initializeParameters(network('heNormal'), new Random(1));
-    expect(layers.map(({ W }) => [W.rows, W.cols])).toEqual([[40, 60], [60, 10]]);
+    expect(layers.map(({ W }) => [W.rows, W.cols])).toEqual([
+      [40, 60],
+      [60, 10],
+    ]);
     for (const { b } of layers) expect(Array.from(b.data).every((value) => value === 0)).toBe(true);
   });
 
@@ -90,8 +111,16 @@ describe('validateNetwork', () => {
     ['layers', { ...base, layers: [] }],
     ['layers[0].units', { ...base, layers: [{ units: 1.5, activation: 'relu' }] }],
     ['layers[0].activation', { ...base, layers: [{ units: 2, activation: 'swish' }] }],
-    ['layers[0].activation',
-      { ...base, layers: [{ units: 2, activation: 'softmax' }, { units: 1, activation: 'linear' }] }],
+    [
+      'layers[0].activation',
+      {
+        ...base,
+        layers: [
+          { units: 2, activation: 'softmax' },
+          { units: 1, activation: 'linear' },
+        ],
+      },
+    ],
     ['loss', { ...base, loss: 'hinge' }],
     ['initializer', { ...base, initializer: 'orthogonal' }],
   ])('rejects a bad %s with VALIDATION_FAILED naming the path', (path, definition) => {
@@ -109,7 +138,9 @@ describe('validateNetwork', () => {
 
 describe('checkParameterShapes', () => {
   const definition: NetworkDefinition = {
-    inputSize: 2, layers: [{ units: 3, activation: 'relu' }], loss: 'meanSquaredError',
+    inputSize: 2,
+    layers: [{ units: 3, activation: 'relu' }],
+    loss: 'meanSquaredError',
   };
 
   it('accepts W [inputs][units] and b of one entry per unit', () => {
@@ -118,15 +149,18 @@ describe('checkParameterShapes', () => {
   });
 
   it('rejects a transposed W, naming the slot and both shapes', () => {
-    expect(() => checkParameterShapes(definition, [{ W: zerosMatrix(3, 2), b: zerosMatrix(1, 3) }]))
-      .toThrow(ShapeMismatchError);
-    expect(() => checkParameterShapes(definition, [{ W: zerosMatrix(3, 2), b: zerosMatrix(1, 3) }]))
-      .toThrow(/layers\[0\]\.W.*\[3, 2\] and \[2, 3\]/);
+    expect(() =>
+      checkParameterShapes(definition, [{ W: zerosMatrix(3, 2), b: zerosMatrix(1, 3) }]),
+    ).toThrow(ShapeMismatchError);
+    expect(() =>
+      checkParameterShapes(definition, [{ W: zerosMatrix(3, 2), b: zerosMatrix(1, 3) }]),
+    ).toThrow(/layers\[0\]\.W.*\[3, 2\] and \[2, 3\]/);
   });
 
   it('rejects a bias of the wrong width and a model with the wrong number of layers', () => {
-    expect(() => checkParameterShapes(definition, [{ W: zerosMatrix(2, 3), b: matrixFromRows([[1, 2]]) }]))
-      .toThrow(/layers\[0\]\.b/);
+    expect(() =>
+      checkParameterShapes(definition, [{ W: zerosMatrix(2, 3), b: matrixFromRows([[1, 2]]) }]),
+    ).toThrow(/layers\[0\]\.b/);
     expect(() => checkParameterShapes(definition, [])).toThrow(ShapeMismatchError);
   });
 });

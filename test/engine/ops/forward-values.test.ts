@@ -1,8 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { Graph, jsKernels, matrixFromRows, matrixToRows, type Op } from '../../../src/engine/index.js';
 import {
-  biasAdd, binaryCrossentropy, categoricalCrossentropy, leakyRelu, matmul, mean, meanSquaredError,
-  relu, sigmoid, softmax, sum,
+  Graph,
+  jsKernels,
+  matrixFromRows,
+  matrixToRows,
+  type Op,
+} from '../../../src/engine/index.js';
+import {
+  biasAdd,
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  leakyRelu,
+  matmul,
+  mean,
+  meanSquaredError,
+  relu,
+  sigmoid,
+  softmax,
+  sum,
 } from '../../../src/engine/ops/registry.js';
 
 /** Applies `op` to parameter leaves built from nested rows. */
@@ -22,14 +37,42 @@ const scalarOf = <Attrs>(op: Op<Attrs>, operands: number[][][], attrs: Attrs): n
 
 describe('matmul', () => {
   it('multiplies rows by columns', () => {
-    expect(valueOf(matmul, [[[1, 2], [3, 4]], [[5], [6]]], undefined)).toEqual([[17], [39]]);
+    expect(
+      valueOf(
+        matmul,
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [[5], [6]],
+        ],
+        undefined,
+      ),
+    ).toEqual([[17], [39]]);
   });
 });
 
 describe('biasAdd', () => {
   it('adds the bias row to every row', () => {
-    expect(valueOf(biasAdd, [[[1, 2], [3, 4], [5, 6]], [[10, 20]]], undefined))
-      .toEqual([[11, 22], [13, 24], [15, 26]]);
+    expect(
+      valueOf(
+        biasAdd,
+        [
+          [
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ],
+          [[10, 20]],
+        ],
+        undefined,
+      ),
+    ).toEqual([
+      [11, 22],
+      [13, 24],
+      [15, 26],
+    ]);
   });
 });
 
@@ -71,8 +114,26 @@ describe('softmax', () => {
   });
 
   it('stays finite for logits whose exponentials overflow', () => {
-    const shifted = valueOf(softmax, [[[1000, 1001, 1002], [-1000, -1001, -1002]]], undefined);
-    const plain = valueOf(softmax, [[[0, 1, 2], [0, -1, -2]]], undefined);
+    const shifted = valueOf(
+      softmax,
+      [
+        [
+          [1000, 1001, 1002],
+          [-1000, -1001, -1002],
+        ],
+      ],
+      undefined,
+    );
+    const plain = valueOf(
+      softmax,
+      [
+        [
+          [0, 1, 2],
+          [0, -1, -2],
+        ],
+      ],
+      undefined,
+    );
     for (let r = 0; r < 2; r++) {
       for (let c = 0; c < 3; c++) expect(shifted[r][c]).toBeCloseTo(plain[r][c], 14);
     }
@@ -81,21 +142,71 @@ describe('softmax', () => {
 
 describe('sum and mean', () => {
   it('reduce every element to one value', () => {
-    expect(scalarOf(sum, [[[1, 2], [3, 4]]], undefined)).toBe(10);
-    expect(scalarOf(mean, [[[1, 2], [3, 4]]], undefined)).toBe(2.5);
+    expect(
+      scalarOf(
+        sum,
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ],
+        undefined,
+      ),
+    ).toBe(10);
+    expect(
+      scalarOf(
+        mean,
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ],
+        undefined,
+      ),
+    ).toBe(2.5);
   });
 });
 
 // The loss definitions of shared/API.md ("Numbers"), worked by hand.
 describe('meanSquaredError', () => {
   it('averages the squared errors over samples and outputs', () => {
-    expect(scalarOf(meanSquaredError, [[[1, 2], [3, 4]], [[0, 2], [3, 2]]], undefined)).toBe(5 / 4);
+    expect(
+      scalarOf(
+        meanSquaredError,
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [
+            [0, 2],
+            [3, 2],
+          ],
+        ],
+        undefined,
+      ),
+    ).toBe(5 / 4);
   });
 });
 
 describe('binaryCrossentropy', () => {
   it('averages −[y·ln p + (1 − y)·ln(1 − p)] over samples and outputs', () => {
-    const value = scalarOf(binaryCrossentropy, [[[0.9, 0.2], [0.6, 0.3]], [[1, 0], [0, 1]]], undefined);
+    const value = scalarOf(
+      binaryCrossentropy,
+      [
+        [
+          [0.9, 0.2],
+          [0.6, 0.3],
+        ],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      ],
+      undefined,
+    );
     const expected = -(Math.log(0.9) + Math.log(0.8) + Math.log(0.4) + Math.log(0.3)) / 4;
     expect(value).toBeCloseTo(expected, 14);
   });
@@ -110,14 +221,34 @@ describe('binaryCrossentropy', () => {
 
 describe('categoricalCrossentropy', () => {
   it('sums −y·ln p over classes and averages over samples', () => {
-    const value = scalarOf(categoricalCrossentropy,
-      [[[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], [[1, 0, 0], [0, 0, 1]]], undefined);
+    const value = scalarOf(
+      categoricalCrossentropy,
+      [
+        [
+          [0.7, 0.2, 0.1],
+          [0.1, 0.1, 0.8],
+        ],
+        [
+          [1, 0, 0],
+          [0, 0, 1],
+        ],
+      ],
+      undefined,
+    );
     expect(value).toBeCloseTo(-(Math.log(0.7) + Math.log(0.8)) / 2, 14);
   });
 
   it('normalises each prediction row by its sum first, as TF.js does', () => {
-    const normalised = scalarOf(categoricalCrossentropy, [[[0.7, 0.2, 0.1]], [[0, 1, 0]]], undefined);
-    const unnormalised = scalarOf(categoricalCrossentropy, [[[1.4, 0.4, 0.2]], [[0, 1, 0]]], undefined);
+    const normalised = scalarOf(
+      categoricalCrossentropy,
+      [[[0.7, 0.2, 0.1]], [[0, 1, 0]]],
+      undefined,
+    );
+    const unnormalised = scalarOf(
+      categoricalCrossentropy,
+      [[[1.4, 0.4, 0.2]], [[0, 1, 0]]],
+      undefined,
+    );
     expect(unnormalised).toBeCloseTo(normalised, 14);
     expect(normalised).toBeCloseTo(-Math.log(0.2), 14);
   });

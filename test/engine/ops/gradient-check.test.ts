@@ -1,14 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Graph, LOSSES, OPS, Random, jsKernels, opRegistry, type Matrix, type Node, type Op,
+  Graph,
+  LOSSES,
+  OPS,
+  Random,
+  jsKernels,
+  opRegistry,
+  type Matrix,
+  type Node,
+  type Op,
 } from '../../../src/engine/index.js';
 import {
-  add, log, matmul, meanSquaredError, multiply, scale, sigmoid, sum,
+  add,
+  log,
+  matmul,
+  meanSquaredError,
+  multiply,
+  scale,
+  sigmoid,
+  sum,
 } from '../../../src/engine/ops/registry.js';
 import type { OpName } from '../../../src/engine/ops/registry.js';
 import {
-  centralDifferences, expectClose, largestMagnitude, randomBits, randomMatrix,
-  randomMatrixAwayFromZero, randomOneHot,
+  centralDifferences,
+  expectClose,
+  largestMagnitude,
+  randomBits,
+  randomMatrix,
+  randomMatrixAwayFromZero,
+  randomOneHot,
 } from '../support/numeric.js';
 
 /**
@@ -30,29 +50,43 @@ interface GradientCase {
 }
 
 const random = new Random(20240601);
-const values = (rows: number, cols: number, min = -2, max = 2) => randomMatrix(random, rows, cols, min, max);
+const values = (rows: number, cols: number, min = -2, max = 2) =>
+  randomMatrix(random, rows, cols, min, max);
 // Probabilities kept well inside the cross-entropies' clip range [1e-7, 1 − 1e-7].
 const probabilities = (rows: number, cols: number) => randomMatrix(random, rows, cols, 0.05, 0.95);
 
 const CASES: Record<OpName, readonly GradientCase[]> = {
   matmul: [
     { description: 'for a 3×4 by 4×2 product', operands: [values(3, 4), values(4, 2)] },
-    { description: 'for a row times a column (1×5 by 5×1)', operands: [values(1, 5), values(5, 1)] },
+    {
+      description: 'for a row times a column (1×5 by 5×1)',
+      operands: [values(1, 5), values(5, 1)],
+    },
     { description: 'for an outer product (4×1 by 1×3)', operands: [values(4, 1), values(1, 3)] },
   ],
-  biasAdd: [{ description: 'with the bias broadcast over 3 rows', operands: [values(3, 4), values(1, 4)] }],
+  biasAdd: [
+    { description: 'with the bias broadcast over 3 rows', operands: [values(3, 4), values(1, 4)] },
+  ],
   add: [{ description: 'for 3×4 operands', operands: [values(3, 4), values(3, 4)] }],
   subtract: [{ description: 'for 3×4 operands', operands: [values(3, 4), values(3, 4)] }],
   multiply: [{ description: 'for 3×4 operands', operands: [values(3, 4), values(3, 4)] }],
   scale: [{ description: 'by −1.7', operands: [values(2, 3)], attrs: { factor: -1.7 } }],
   sigmoid: [{ description: 'over [−4, 4]', operands: [values(3, 4, -4, 4)] }],
   tanh: [{ description: 'over [−3, 3]', operands: [values(3, 4, -3, 3)] }],
-  relu: [{ description: 'away from the kink at 0', operands: [randomMatrixAwayFromZero(random, 3, 4)] }],
+  relu: [
+    { description: 'away from the kink at 0', operands: [randomMatrixAwayFromZero(random, 3, 4)] },
+  ],
   leakyRelu: [
-    { description: 'with the default α = 0.2', operands: [randomMatrixAwayFromZero(random, 3, 4)],
-      attrs: { alpha: 0.2 } },
-    { description: 'with α = 0.05', operands: [randomMatrixAwayFromZero(random, 3, 4)],
-      attrs: { alpha: 0.05 } },
+    {
+      description: 'with the default α = 0.2',
+      operands: [randomMatrixAwayFromZero(random, 3, 4)],
+      attrs: { alpha: 0.2 },
+    },
+    {
+      description: 'with α = 0.05',
+      operands: [randomMatrixAwayFromZero(random, 3, 4)],
+      attrs: { alpha: 0.05 },
+    },
   ],
   linear: [{ description: 'for a 3×4 value', operands: [values(3, 4)] }],
   softmax: [
@@ -68,17 +102,25 @@ const CASES: Record<OpName, readonly GradientCase[]> = {
     { description: 'w.r.t. predictions and targets', operands: [values(4, 3), values(4, 3)] },
   ],
   binaryCrossentropy: [
-    { description: 'w.r.t. predictions and soft targets',
-      operands: [probabilities(4, 3), probabilities(4, 3)] },
-    { description: 'w.r.t. predictions and 0/1 targets',
-      operands: [probabilities(4, 3), randomBits(random, 4, 3)] },
+    {
+      description: 'w.r.t. predictions and soft targets',
+      operands: [probabilities(4, 3), probabilities(4, 3)],
+    },
+    {
+      description: 'w.r.t. predictions and 0/1 targets',
+      operands: [probabilities(4, 3), randomBits(random, 4, 3)],
+    },
   ],
   categoricalCrossentropy: [
     // Predictions that do not sum to 1 exercise the normalisation by the row sum.
-    { description: 'w.r.t. unnormalised predictions and one-hot targets',
-      operands: [randomMatrix(random, 4, 3, 0.2, 2), randomOneHot(random, 4, 3)] },
-    { description: 'w.r.t. predictions and soft targets',
-      operands: [randomMatrix(random, 4, 3, 0.2, 2), probabilities(4, 3)] },
+    {
+      description: 'w.r.t. unnormalised predictions and one-hot targets',
+      operands: [randomMatrix(random, 4, 3, 0.2, 2), randomOneHot(random, 4, 3)],
+    },
+    {
+      description: 'w.r.t. predictions and soft targets',
+      operands: [randomMatrix(random, 4, 3, 0.2, 2), probabilities(4, 3)],
+    },
   ],
 };
 
@@ -86,7 +128,8 @@ const CASES: Record<OpName, readonly GradientCase[]> = {
 function recordCost(op: Op<unknown>, operands: readonly Matrix[], attrs: unknown) {
   const graph = new Graph(jsKernels);
   const leaves = operands.map((operand, index) =>
-    graph.parameter(`operand${index}`, { ...operand, data: operand.data.slice() }));
+    graph.parameter(`operand${index}`, { ...operand, data: operand.data.slice() }),
+  );
   const output = graph.apply(op, leaves, attrs);
   const weights = graph.constant('R', randomMatrix(random, output.rows, output.cols, 0.5, 1.5));
   const cost = graph.apply(sum, [graph.apply(multiply, [output, weights], undefined)], undefined);
@@ -106,7 +149,9 @@ function checkGradients(graph: Graph, leaves: readonly Node[], cost: Node): void
     }, leaf.value);
 
     // A check where both sides are zero would pass for a backward that does nothing.
-    expect(largestMagnitude(numeric), `∂cost/∂operand${index} is not trivially 0`).toBeGreaterThan(1e-3);
+    expect(largestMagnitude(numeric), `∂cost/∂operand${index} is not trivially 0`).toBeGreaterThan(
+      1e-3,
+    );
     expectClose(analytic[index], numeric, TOLERANCE, `∂cost/∂operand${index}`);
   });
 }
@@ -131,7 +176,11 @@ describe('the gradient of every registered op', () => {
       for (const testCase of cases) {
         it(`matches central differences ${testCase.description}`, () => {
           expect(testCase.operands).toHaveLength(op.arity);
-          const { graph, leaves, cost } = recordCost(op as Op<unknown>, testCase.operands, testCase.attrs);
+          const { graph, leaves, cost } = recordCost(
+            op as Op<unknown>,
+            testCase.operands,
+            testCase.attrs,
+          );
           checkGradients(graph, leaves, cost);
         });
       }
@@ -158,7 +207,12 @@ describe('a value that feeds two ops', () => {
     const leaf = graph.parameter('W', { ...w, data: w.data.slice() });
     const cost = graph.apply(sum, [graph.apply(multiply, [leaf, leaf], undefined)], undefined);
     graph.backward(cost);
-    expectClose(leaf.grad!, w.data.map((value) => 2 * value), 1e-15, '∂ΣW²/∂W');
+    expectClose(
+      leaf.grad!,
+      w.data.map((value) => 2 * value),
+      1e-15,
+      '∂ΣW²/∂W',
+    );
   });
 
   it('receives both contributions from matmul(A, A)', () => {
@@ -167,12 +221,14 @@ describe('a value that feeds two ops', () => {
 
   it('receives both contributions when it feeds add and sigmoid', () => {
     checkShared(values(3, 4), (graph, x) =>
-      graph.apply(add, [x, graph.apply(sigmoid, [x], undefined)], undefined));
+      graph.apply(add, [x, graph.apply(sigmoid, [x], undefined)], undefined),
+    );
   });
 
   it('receives both contributions as a loss prediction and, scaled, as its target', () => {
     checkShared(values(3, 2), (graph, x) =>
-      graph.apply(meanSquaredError, [x, graph.apply(scale, [x], { factor: 0.25 })], undefined));
+      graph.apply(meanSquaredError, [x, graph.apply(scale, [x], { factor: 0.25 })], undefined),
+    );
   });
 
   it('receives contributions through a chain of ops and directly', () => {

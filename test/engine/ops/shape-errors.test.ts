@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Graph, ShapeMismatchError, jsKernels, zerosMatrix, type Op,
+  Graph,
+  ShapeMismatchError,
+  jsKernels,
+  zerosMatrix,
+  type Op,
 } from '../../../src/engine/index.js';
 import {
-  add, biasAdd, binaryCrossentropy, categoricalCrossentropy, matmul, meanSquaredError, multiply,
+  add,
+  biasAdd,
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  matmul,
+  meanSquaredError,
+  multiply,
   subtract,
 } from '../../../src/engine/ops/registry.js';
 
@@ -20,7 +30,11 @@ function errorOf(op: Op<undefined>, left: [number, number], right: [number, numb
   return undefined;
 }
 
-function expectShapeMismatch(op: Op<undefined>, left: [number, number], right: [number, number]): void {
+function expectShapeMismatch(
+  op: Op<undefined>,
+  left: [number, number],
+  right: [number, number],
+): void {
   const error = errorOf(op, left, right);
   expect(error).toBeInstanceOf(ShapeMismatchError);
   const mismatch = error as ShapeMismatchError;
@@ -43,7 +57,14 @@ describe('shape mismatches', () => {
     expectShapeMismatch(biasAdd, [4, 3], [2, 3]);
   });
 
-  for (const op of [add, subtract, multiply, meanSquaredError, binaryCrossentropy, categoricalCrossentropy]) {
+  for (const op of [
+    add,
+    subtract,
+    multiply,
+    meanSquaredError,
+    binaryCrossentropy,
+    categoricalCrossentropy,
+  ]) {
     it(`name ${op.name} and both shapes when the operands differ`, () => {
       expectShapeMismatch(op, [2, 3], [3, 2]);
       expectShapeMismatch(op, [2, 3], [2, 4]);

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  EngineError, InvalidArgumentError, OPTIMIZERS, OPTIMIZER_DEFAULTS, Random, createOptimizer,
-  jsKernels, resolveOptimizerConfig, type OptimizerConfig,
+  EngineError,
+  InvalidArgumentError,
+  OPTIMIZERS,
+  OPTIMIZER_DEFAULTS,
+  Random,
+  createOptimizer,
+  jsKernels,
+  resolveOptimizerConfig,
+  type OptimizerConfig,
 } from '../../../src/engine/index.js';
 import { expectSameBlocks } from '../support/runs.js';
 
@@ -15,7 +22,8 @@ const CONFIGS: OptimizerConfig[] = [
 /** Fresh parameters and a fixed sequence of gradients to feed an optimizer. */
 function fixture(seed: number) {
   const random = new Random(seed);
-  const values = (size: number) => Float64Array.from({ length: size }, () => random.uniformBetween(-1, 1));
+  const values = (size: number) =>
+    Float64Array.from({ length: size }, () => random.uniformBetween(-1, 1));
   const draw = () => SIZES.map(values);
   const parameters = draw();
   const gradients = Array.from({ length: 8 }, draw);
@@ -59,7 +67,9 @@ describe('optimizer state', () => {
     // Only a state whose slots do not fit is detectable: adam's and rmsprop's have the same
     // layout, and the state does not record which optimizer wrote it.
     const config = (name: string): OptimizerConfig =>
-      name === 'centered rmsprop' ? { type: 'rmsprop', centered: true } : { type: name } as OptimizerConfig;
+      name === 'centered rmsprop'
+        ? { type: 'rmsprop', centered: true }
+        : ({ type: name } as OptimizerConfig);
     const state = createOptimizer(config(from), SIZES, jsKernels).state();
     const target = createOptimizer(config(to), SIZES, jsKernels);
     let thrown: unknown;
@@ -75,10 +85,13 @@ describe('optimizer state', () => {
 
 describe('resolveOptimizerConfig', () => {
   it('fills every omitted field from the defaults and keeps the given ones', () => {
-    expect(resolveOptimizerConfig({ type: 'adam', learningRate: 0.1 }))
-      .toEqual({ ...OPTIMIZER_DEFAULTS.adam, learningRate: 0.1 });
-    expect(resolveOptimizerConfig({ type: 'rmsprop', centered: true, momentum: undefined }))
-      .toEqual({ ...OPTIMIZER_DEFAULTS.rmsprop, centered: true });
+    expect(resolveOptimizerConfig({ type: 'adam', learningRate: 0.1 })).toEqual({
+      ...OPTIMIZER_DEFAULTS.adam,
+      learningRate: 0.1,
+    });
+    expect(
+      resolveOptimizerConfig({ type: 'rmsprop', centered: true, momentum: undefined }),
+    ).toEqual({ ...OPTIMIZER_DEFAULTS.rmsprop, centered: true });
   });
 
   it('rejects an unknown optimizer with VALIDATION_FAILED at optimizer.type', () => {

@@ -18,7 +18,9 @@ export function classificationData(seed: number, rows: number): TrainingData {
   const targets = new Float64Array(rows * 3);
   for (let r = 0; r < rows; r++) {
     const x = inputs.subarray(r * 4, r * 4 + 4);
-    const scores = [x[0] + x[1], x[2] - x[0], x[3] - x[1]].map((score) => score + 0.3 * random.normal());
+    const scores = [x[0] + x[1], x[2] - x[0], x[3] - x[1]].map(
+      (score) => score + 0.3 * random.normal(),
+    );
     targets[r * 3 + scores.indexOf(Math.max(...scores))] = 1;
   }
   return { inputs: { rows, cols: 4, data: inputs }, targets: { rows, cols: 3, data: targets } };

@@ -6,7 +6,11 @@ import { Random, type Matrix } from '../../../src/engine/index.js';
  * each call: (f(v + h) − f(v − h)) / 2h. In float64 with h = 1e-5 the truncation error is
  * O(h²·f‴) ≈ 1e-10 and the rounding error O(ε·|f|/h) ≈ 1e-11, far below any real mistake.
  */
-export function centralDifferences(f: () => number, values: Float64Array, step = 1e-5): Float64Array {
+export function centralDifferences(
+  f: () => number,
+  values: Float64Array,
+  step = 1e-5,
+): Float64Array {
   const gradient = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const held = values[i];
@@ -21,8 +25,10 @@ export function centralDifferences(f: () => number, values: Float64Array, step =
 }
 
 /** The largest |aᵢ − bᵢ| / max(1, |bᵢ|), with its index. */
-export function worstRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>):
-  { error: number; index: number } {
+export function worstRelativeError(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+): { error: number; index: number } {
   let worst = { error: 0, index: -1 };
   for (let i = 0; i < expected.length; i++) {
     const error = Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
@@ -32,17 +38,26 @@ export function worstRelativeError(actual: ArrayLike<number>, expected: ArrayLik
 }
 
 /** Asserts |aᵢ − bᵢ| ≤ tolerance · max(1, |bᵢ|) everywhere, naming the worst element if not. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number,
-  label = 'values'): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: number,
+  label = 'values',
+): void {
   expect(actual.length, `${label}: length`).toBe(expected.length);
   const { error, index } = worstRelativeError(actual, expected);
-  expect(error, `${label}[${index}]: got ${actual[index]}, expected ${expected[index]}`)
-    .toBeLessThanOrEqual(tolerance);
+  expect(
+    error,
+    `${label}[${index}]: got ${actual[index]}, expected ${expected[index]}`,
+  ).toBeLessThanOrEqual(tolerance);
 }
 
 /** Asserts two arrays hold the same numbers bit for bit (+0 and −0 differ, NaN equals NaN). */
-export function expectBitIdentical(actual: ArrayLike<number>, expected: ArrayLike<number>,
-  label = 'values'): void {
+export function expectBitIdentical(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  label = 'values',
+): void {
   expect(actual.length, `${label}: length`).toBe(expected.length);
   let index = -1;
   for (let i = 0; i < expected.length && index < 0; i++) {
@@ -58,7 +73,13 @@ export function largestMagnitude(values: ArrayLike<number>): number {
 }
 
 /** A rows × cols matrix of values drawn uniformly from [min, max). */
-export function randomMatrix(random: Random, rows: number, cols: number, min = -1, max = 1): Matrix {
+export function randomMatrix(
+  random: Random,
+  rows: number,
+  cols: number,
+  min = -1,
+  max = 1,
+): Matrix {
   const data = new Float64Array(rows * cols);
   for (let i = 0; i < data.length; i++) data[i] = random.uniformBetween(min, max);
   return { rows, cols, data };
@@ -68,7 +89,12 @@ export function randomMatrix(random: Random, rows: number, cols: number, min = -
  * Like randomMatrix, but every value keeps at least `gap` away from zero, so that a relu or
  * leakyRelu kink never falls inside a finite-difference step.
  */
-export function randomMatrixAwayFromZero(random: Random, rows: number, cols: number, gap = 0.1): Matrix {
+export function randomMatrixAwayFromZero(
+  random: Random,
+  rows: number,
+  cols: number,
+  gap = 0.1,
+): Matrix {
   const matrix = randomMatrix(random, rows, cols, gap, 2);
   for (let i = 0; i < matrix.data.length; i++) {
     if (random.uniform() < 0.5) matrix.data[i] = -matrix.data[i];

@@ -16,11 +16,17 @@ export function snapshot(layers: readonly LayerParameters[]): Float64Array[] {
 
 /** Deep copies of the layers, for a caller that must not share buffers with the original. */
 export function copyLayers(layers: readonly LayerParameters[]): LayerParameters[] {
-  return layers.map(({ W, b }) => ({ W: { ...W, data: W.data.slice() }, b: { ...b, data: b.data.slice() } }));
+  return layers.map(({ W, b }) => ({
+    W: { ...W, data: W.data.slice() },
+    b: { ...b, data: b.data.slice() },
+  }));
 }
 
 /** Asserts that two lists of buffers (as snapshot() returns them) are identical bit for bit. */
-export function expectSameBlocks(actual: readonly Float64Array[], expected: readonly Float64Array[]): void {
+export function expectSameBlocks(
+  actual: readonly Float64Array[],
+  expected: readonly Float64Array[],
+): void {
   expect(actual).toHaveLength(expected.length);
   actual.forEach((block, index) => expectBitIdentical(block, expected[index], `block ${index}`));
 }

@@ -16,23 +16,30 @@ export async function useTfjsCpu(): Promise<void> {
  * (whose own default α is 0.3, not our 0.2: α is passed explicitly). l2 becomes each dense
  * layer's kernel regularizer, which adds l2·ΣW² to the loss, as ours does.
  */
-export function buildTfjsModel(definition: NetworkDefinition, layers: readonly LayerParameters[],
-  l2 = 0): tf.Sequential {
+export function buildTfjsModel(
+  definition: NetworkDefinition,
+  layers: readonly LayerParameters[],
+  l2 = 0,
+): tf.Sequential {
   const model = tf.sequential();
   definition.layers.forEach((spec, index) => {
     const isLeaky = spec.activation === 'leakyRelu';
-    model.add(tf.layers.dense({
-      units: spec.units,
-      activation: isLeaky ? 'linear' : spec.activation,
-      ...(index === 0 ? { inputShape: [definition.inputSize] } : {}),
-      ...(l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2 }) } : {}),
-    }));
+    model.add(
+      tf.layers.dense({
+        units: spec.units,
+        activation: isLeaky ? 'linear' : spec.activation,
+        ...(index === 0 ? { inputShape: [definition.inputSize] } : {}),
+        ...(l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2 }) } : {}),
+      }),
+    );
     if (isLeaky) model.add(tf.layers.leakyReLU({ alpha: spec.alpha ?? 0.2 }));
   });
-  model.setWeights(layers.flatMap(({ W, b }) => [
-    tf.tensor2d(Float32Array.from(W.data), [W.rows, W.cols], 'float32'),
-    tf.tensor1d(Float32Array.from(b.data), 'float32'),
-  ]));
+  model.setWeights(
+    layers.flatMap(({ W, b }) => [
+      tf.tensor2d(Float32Array.from(W.data), [W.rows, W.cols], 'float32'),
+      tf.tensor1d(Float32Array.from(b.data), 'float32'),
+    ]),
+  );
   return model;
 }
 
@@ -49,8 +56,14 @@ export function toTensor(matrix: Matrix): tf.Tensor2D {
  * Runs `steps` full-batch training steps of `model` with `optimizer` and returns the loss TF.js
  * reported for each (measured before that step's update, regularization included).
  */
-export async function trainTfjs(model: tf.Sequential, optimizer: tf.Optimizer, loss: string,
-  inputs: Matrix, targets: Matrix, steps: number): Promise<number[]> {
+export async function trainTfjs(
+  model: tf.Sequential,
+  optimizer: tf.Optimizer,
+  loss: string,
+  inputs: Matrix,
+  targets: Matrix,
+  steps: number,
+): Promise<number[]> {
   model.compile({ optimizer, loss });
   const x = toTensor(inputs);
   const y = toTensor(targets);

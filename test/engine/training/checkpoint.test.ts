@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  InvalidArgumentError, decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint,
+  InvalidArgumentError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type TrainingCheckpoint,
 } from '../../../src/engine/index.js';
 import { expectSameBlocks } from '../support/runs.js';
 
@@ -15,14 +18,19 @@ const checkpoint: TrainingCheckpoint = {
   optimizer: { iterations: 68, slots: [Float64Array.of(1e-300, -2), awkward.slice().reverse()] },
   random: [0x9e3779b9, -123456789, 42, 0],
   best: {
-    value: 0.25, epoch: 15, cost: 0.3, wait: 2, parameters: [Float64Array.of(-0, 7), Float64Array.of(8)],
+    value: 0.25,
+    epoch: 15,
+    cost: 0.3,
+    wait: 2,
+    parameters: [Float64Array.of(-0, 7), Float64Array.of(8)],
   },
   elapsedMs: 1234.5,
 };
 
 /** Compares the JSON-able fields with toEqual and every float block bit for bit. */
 function expectSameCheckpoint(actual: TrainingCheckpoint, expected: TrainingCheckpoint): void {
-  const headerOf = ({ parameters: _p, optimizer: _o, best: _b, ...header }: TrainingCheckpoint) => header;
+  const headerOf = ({ parameters: _p, optimizer: _o, best: _b, ...header }: TrainingCheckpoint) =>
+    header;
   expect(headerOf(actual)).toEqual(headerOf(expected));
   expectSameBlocks(actual.parameters, expected.parameters);
   expect(actual.optimizer.iterations).toBe(expected.optimizer.iterations);
@@ -42,12 +50,19 @@ describe('encodeCheckpoint and decodeCheckpoint', () => {
   it('round-trip any float values and block sizes', () => {
     const blocks = fc.array(fc.float64Array({ maxLength: 20 }), { maxLength: 4 });
     const word = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
-    fc.assert(fc.property(blocks, blocks, fc.tuple(word, word, word, word), (parameters, slots, random) => {
-      const generated: TrainingCheckpoint = {
-        ...checkpoint, parameters, random, optimizer: { iterations: 3, slots }, best: checkpoint.best,
-      };
-      expectSameCheckpoint(decodeCheckpoint(encodeCheckpoint(generated)), generated);
-    }), { numRuns: 200, seed: 99 });
+    fc.assert(
+      fc.property(blocks, blocks, fc.tuple(word, word, word, word), (parameters, slots, random) => {
+        const generated: TrainingCheckpoint = {
+          ...checkpoint,
+          parameters,
+          random,
+          optimizer: { iterations: 3, slots },
+          best: checkpoint.best,
+        };
+        expectSameCheckpoint(decodeCheckpoint(encodeCheckpoint(generated)), generated);
+      }),
+      { numRuns: 200, seed: 99 },
+    );
   });
 
   it('round-trip a checkpoint without best-so-far and before the first epoch', () => {
@@ -74,7 +89,9 @@ describe('encodeCheckpoint and decodeCheckpoint', () => {
   });
 
   it('reject bytes that are not a checkpoint of this engine version', () => {
-    const header = new TextEncoder().encode(JSON.stringify({ magic: 'something-else', version: 1 }));
+    const header = new TextEncoder().encode(
+      JSON.stringify({ magic: 'something-else', version: 1 }),
+    );
     const bytes = new Uint8Array(8 + header.length);
     new DataView(bytes.buffer).setUint32(0, header.length, true);
     bytes.set(header, 4);

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Trainer, createWasmKernels, decodeCheckpoint, encodeCheckpoint, jsKernels, type NetworkDefinition,
-  type OptimizerConfig, type TrainerInit, type TrainingCheckpoint,
-  type TrainingHooks, type TrainingOptions, type TrainingResult,
+  Trainer,
+  createWasmKernels,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  jsKernels,
+  type NetworkDefinition,
+  type OptimizerConfig,
+  type TrainerInit,
+  type TrainingCheckpoint,
+  type TrainingHooks,
+  type TrainingOptions,
+  type TrainingResult,
 } from '../../../src/engine/index.js';
 import { classificationData } from '../support/datasets.js';
 import { expectSameBlocks, snapshot, withoutTime, type TimelessReport } from '../support/runs.js';
@@ -15,7 +24,10 @@ import { expectSameBlocks, snapshot, withoutTime, type TimelessReport } from '..
 
 const network: NetworkDefinition = {
   inputSize: 4,
-  layers: [{ units: 6, activation: 'tanh' }, { units: 3, activation: 'softmax' }],
+  layers: [
+    { units: 6, activation: 'tanh' },
+    { units: 3, activation: 'softmax' },
+  ],
   loss: 'categoricalCrossentropy',
 };
 
@@ -26,10 +38,16 @@ const CHECKPOINT_EPOCH = 4;
 const OPTIMIZER_CASES: [string, OptimizerConfig][] = [
   ['sgd', { type: 'sgd', learningRate: 0.2 }],
   ['momentum', { type: 'momentum', learningRate: 0.05, momentum: 0.9 }],
-  ['momentum with Nesterov', { type: 'momentum', learningRate: 0.05, momentum: 0.9, useNesterov: true }],
+  [
+    'momentum with Nesterov',
+    { type: 'momentum', learningRate: 0.05, momentum: 0.9, useNesterov: true },
+  ],
   ['adam', { type: 'adam', learningRate: 0.02 }],
   ['rmsprop', { type: 'rmsprop', learningRate: 0.01 }],
-  ['centered rmsprop with momentum', { type: 'rmsprop', learningRate: 0.01, momentum: 0.5, centered: true }],
+  [
+    'centered rmsprop with momentum',
+    { type: 'rmsprop', learningRate: 0.01, momentum: 0.5, centered: true },
+  ],
   ['adagrad', { type: 'adagrad', learningRate: 0.1 }],
 ];
 
@@ -42,7 +60,12 @@ function optionsFor(optimizer: OptimizerConfig, seed = 7): TrainingOptions {
     shuffle: true,
     validationSplit: 0.2,
     l2: 0.001,
-    earlyStopping: { monitor: 'validationCost', patience: 4, minDelta: 0.001, restoreBestWeights: true },
+    earlyStopping: {
+      monitor: 'validationCost',
+      patience: 4,
+      minDelta: 0.001,
+      restoreBestWeights: true,
+    },
   };
 }
 
@@ -53,8 +76,11 @@ interface Run {
   readonly checkpoint?: TrainingCheckpoint;
 }
 
-function run(options: TrainingOptions, init: TrainerInit = {},
-  hooks: Omit<TrainingHooks, 'onEpoch'> = {}): Run {
+function run(
+  options: TrainingOptions,
+  init: TrainerInit = {},
+  hooks: Omit<TrainingHooks, 'onEpoch'> = {},
+): Run {
   const reports: TimelessReport[] = [];
   let checkpoint: TrainingCheckpoint | undefined;
   const result = new Trainer(network, data, options, init).run({
@@ -93,7 +119,11 @@ describe('a training run', () => {
 
       it('resumes exactly through encodeCheckpoint and decodeCheckpoint', () => {
         const bytes = encodeCheckpoint(whole.checkpoint!);
-        expectSameOutcome(whole, run(options, { checkpoint: decodeCheckpoint(bytes) }), CHECKPOINT_EPOCH);
+        expectSameOutcome(
+          whole,
+          run(options, { checkpoint: decodeCheckpoint(bytes) }),
+          CHECKPOINT_EPOCH,
+        );
       });
 
       it('resumes exactly after a suspend in the middle of an epoch', () => {
@@ -130,7 +160,12 @@ describe('a training run', () => {
     const options: TrainingOptions = {
       ...optionsFor({ type: 'adam', learningRate: 0.05 }),
       epochs: 200,
-      earlyStopping: { monitor: 'validationCost', patience: 3, minDelta: 0.01, restoreBestWeights: true },
+      earlyStopping: {
+        monitor: 'validationCost',
+        patience: 3,
+        minDelta: 0.01,
+        restoreBestWeights: true,
+      },
     };
     const whole = run(options);
     expect(whole.result.stopReason).toBe('earlyStopping');
@@ -138,7 +173,11 @@ describe('a training run', () => {
     expect(whole.result.bestEpoch).toBeLessThan(whole.reports.length);
 
     const bytes = encodeCheckpoint(whole.checkpoint!);
-    expectSameOutcome(whole, run(options, { checkpoint: decodeCheckpoint(bytes) }), CHECKPOINT_EPOCH);
+    expectSameOutcome(
+      whole,
+      run(options, { checkpoint: decodeCheckpoint(bytes) }),
+      CHECKPOINT_EPOCH,
+    );
 
     // The bookkeeping is what makes this work: forgetting it changes where the run stops.
     const forgetful = run(options, { checkpoint: { ...whole.checkpoint!, best: null } });
@@ -158,12 +197,16 @@ describe('a training run', () => {
     };
     const wideData = classificationData(22, 200);
     const options: TrainingOptions = {
-      epochs: 3, batchSize: 64, optimizer: { type: 'adam', learningRate: 0.01 }, seed: 1,
+      epochs: 3,
+      batchSize: 64,
+      optimizer: { type: 'adam', learningRate: 0.01 },
+      seed: 1,
     };
     const runOn = (init: TrainerInit) => {
       const reports: TimelessReport[] = [];
-      const result = new Trainer(wide, wideData, options, init)
-        .run({ onEpoch: (report) => reports.push(withoutTime(report)) });
+      const result = new Trainer(wide, wideData, options, init).run({
+        onEpoch: (report) => reports.push(withoutTime(report)),
+      });
       return { result, reports };
     };
 

@@ -13,7 +13,10 @@ function stopEpoch(tracker: BestEpochTracker, values: number[]): number | null {
 
 describe('BestEpochTracker', () => {
   it('counts only a fall of more than minDelta as an improvement', () => {
-    const tracker = new BestEpochTracker({ patience: 2, minDelta: 0.1, keepParameters: false }, null);
+    const tracker = new BestEpochTracker(
+      { patience: 2, minDelta: 0.1, keepParameters: false },
+      null,
+    );
     // 0.95 and 0.92 fall by less than 0.1 from 1, so they wait; 0.92 is the second wait.
     expect(stopEpoch(tracker, [1, 0.95, 0.92, 0.5])).toBe(3);
     expect(tracker.current).toMatchObject({ epoch: 1, value: 1, wait: 2 });
@@ -40,8 +43,10 @@ describe('BestEpochTracker', () => {
   });
 
   it('continues from a restored best-so-far', () => {
-    const tracker = new BestEpochTracker({ patience: 2, minDelta: 0, keepParameters: false },
-      { value: 0.5, epoch: 4, cost: 0.5, wait: 1, parameters: null });
+    const tracker = new BestEpochTracker(
+      { patience: 2, minDelta: 0, keepParameters: false },
+      { value: 0.5, epoch: 4, cost: 0.5, wait: 1, parameters: null },
+    );
     expect(tracker.record(5, 0.6, 0.6, noParameters)).toBe(true);
   });
 });

@@ -1,10 +1,29 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ACTIVATIONS, LOSSES, Random, Trainer, type ActivationName, type LayerParameters, type LossName,
-  type Matrix, type NetworkDefinition,
+  ACTIVATIONS,
+  LOSSES,
+  Random,
+  Trainer,
+  type ActivationName,
+  type LayerParameters,
+  type LossName,
+  type Matrix,
+  type NetworkDefinition,
 } from '../../../src/engine/index.js';
-import { expectClose, largestMagnitude, randomBits, randomMatrix, randomOneHot } from '../support/numeric.js';
-import { buildTfjsModel, tf, tfjsWeights, trainTfjs, useTfjsCpu } from '../support/tfjs-reference.js';
+import {
+  expectClose,
+  largestMagnitude,
+  randomBits,
+  randomMatrix,
+  randomOneHot,
+} from '../support/numeric.js';
+import {
+  buildTfjsModel,
+  tf,
+  tfjsWeights,
+  trainTfjs,
+  useTfjsCpu,
+} from '../support/tfjs-reference.js';
 
 /**
  * One full-batch sgd step from given weights must equal W − learningRate·∂cost/∂W as TF.js
@@ -25,9 +44,12 @@ const toFloat32 = (matrix: Matrix): Matrix => ({ ...matrix, data: matrix.data.ma
 
 function randomTargets(random: Random, loss: LossName, cols: number): Matrix {
   switch (loss) {
-    case 'meanSquaredError': return randomMatrix(random, ROWS, cols);
-    case 'binaryCrossentropy': return randomBits(random, ROWS, cols);
-    case 'categoricalCrossentropy': return randomOneHot(random, ROWS, cols);
+    case 'meanSquaredError':
+      return randomMatrix(random, ROWS, cols);
+    case 'binaryCrossentropy':
+      return randomBits(random, ROWS, cols);
+    case 'categoricalCrossentropy':
+      return randomOneHot(random, ROWS, cols);
   }
 }
 
@@ -41,19 +63,39 @@ function randomLayers(random: Random, definition: NetworkDefinition): LayerParam
   });
 }
 
-async function compareOneStep(definition: NetworkDefinition, l2: number, seed: number): Promise<void> {
+async function compareOneStep(
+  definition: NetworkDefinition,
+  l2: number,
+  seed: number,
+): Promise<void> {
   const random = new Random(seed);
   const layers = randomLayers(random, definition);
   const inputs = toFloat32(randomMatrix(random, ROWS, definition.inputSize, -2, 2));
   const targets = randomTargets(random, definition.loss, definition.layers.at(-1)!.units);
 
   const history: number[] = [];
-  const ours = new Trainer(definition, { inputs, targets },
-    { epochs: 1, optimizer: { type: 'sgd', learningRate: LEARNING_RATE }, seed, shuffle: false, l2 },
-    { initialLayers: layers }).run({ onEpoch: (report) => history.push(report.cost) });
+  const ours = new Trainer(
+    definition,
+    { inputs, targets },
+    {
+      epochs: 1,
+      optimizer: { type: 'sgd', learningRate: LEARNING_RATE },
+      seed,
+      shuffle: false,
+      l2,
+    },
+    { initialLayers: layers },
+  ).run({ onEpoch: (report) => history.push(report.cost) });
 
   const model = buildTfjsModel(definition, layers, l2);
-  const [tfjsCost] = await trainTfjs(model, tf.train.sgd(LEARNING_RATE), definition.loss, inputs, targets, 1);
+  const [tfjsCost] = await trainTfjs(
+    model,
+    tf.train.sgd(LEARNING_RATE),
+    definition.loss,
+    inputs,
+    targets,
+    1,
+  );
   const reference = tfjsWeights(model);
   model.dispose();
 
@@ -71,11 +113,17 @@ async function compareOneStep(definition: NetworkDefinition, l2: number, seed: n
     const ourStep = values.map((value, i) => value - before[index][i]);
     const tfjsStep = reference[index].map((value, i) => value - before[index][i]);
     const scale = Math.max(largestMagnitude(tfjsStep), 1e-3);
-    expectClose(ourStep.map((value) => value / scale), tfjsStep.map((value) => value / scale), 1e-3,
-      `step of ${label}`);
+    expectClose(
+      ourStep.map((value) => value / scale),
+      tfjsStep.map((value) => value / scale),
+      1e-3,
+      `step of ${label}`,
+    );
     largestStep = Math.max(largestStep, largestMagnitude(tfjsStep));
   });
-  expect(largestStep, 'the step must be large enough to show a wrong gradient').toBeGreaterThan(1e-2);
+  expect(largestStep, 'the step must be large enough to show a wrong gradient').toBeGreaterThan(
+    1e-2,
+  );
 }
 
 const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter((activation) => activation !== 'softmax');
@@ -90,15 +138,19 @@ describe('one full-batch sgd step', () => {
         const output = OUTPUT_FOR[loss];
         const caseSeed = seed++;
         it(`equals TF.js for ${hidden} hidden layers, ${output} output, ${loss}, l2 ${l2}`, async () => {
-          await compareOneStep({
-            inputSize: 4,
-            layers: [
-              { units: 5, activation: hidden },
-              { units: 4, activation: hidden, ...(hidden === 'leakyRelu' ? { alpha: 0.1 } : {}) },
-              { units: 3, activation: output },
-            ],
-            loss,
-          }, l2, caseSeed);
+          await compareOneStep(
+            {
+              inputSize: 4,
+              layers: [
+                { units: 5, activation: hidden },
+                { units: 4, activation: hidden, ...(hidden === 'leakyRelu' ? { alpha: 0.1 } : {}) },
+                { units: 3, activation: output },
+              ],
+              loss,
+            },
+            l2,
+            caseSeed,
+          );
         });
       }
     }
@@ -107,19 +159,33 @@ describe('one full-batch sgd step', () => {
   for (const output of ACTIVATIONS) {
     const caseSeed = seed++;
     it(`equals TF.js for a ${output} output layer under meanSquaredError`, async () => {
-      await compareOneStep({
-        inputSize: 3,
-        layers: [{ units: 4, activation: 'sigmoid' }, { units: 2, activation: output }],
-        loss: 'meanSquaredError',
-      }, 0.01, caseSeed);
+      await compareOneStep(
+        {
+          inputSize: 3,
+          layers: [
+            { units: 4, activation: 'sigmoid' },
+            { units: 2, activation: output },
+          ],
+          loss: 'meanSquaredError',
+        },
+        0.01,
+        caseSeed,
+      );
     });
   }
 
   it('equals TF.js for a sigmoid output under categoricalCrossentropy', async () => {
-    await compareOneStep({
-      inputSize: 3,
-      layers: [{ units: 4, activation: 'tanh' }, { units: 3, activation: 'sigmoid' }],
-      loss: 'categoricalCrossentropy',
-    }, 0, 7);
+    await compareOneStep(
+      {
+        inputSize: 3,
+        layers: [
+          { units: 4, activation: 'tanh' },
+          { units: 3, activation: 'sigmoid' },
+        ],
+        loss: 'categoricalCrossentropy',
+      },
+      0,
+      7,
+    );
   });
 });

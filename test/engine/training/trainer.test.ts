@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import {
-  EngineError, InvalidArgumentError, Random, ShapeMismatchError, TimeLimitExceededError, Trainer,
-  TrainingDivergedError, createPredictor, explainGradients, initializeParameters, matrixFromRows,
-  type EpochReport, type LayerParameters, type NetworkDefinition, type TrainingData,
-  type TrainingHooks, type TrainingOptions,
+  EngineError,
+  InvalidArgumentError,
+  Random,
+  ShapeMismatchError,
+  TimeLimitExceededError,
+  Trainer,
+  TrainingDivergedError,
+  createPredictor,
+  explainGradients,
+  initializeParameters,
+  matrixFromRows,
+  type EpochReport,
+  type LayerParameters,
+  type NetworkDefinition,
+  type TrainingData,
+  type TrainingHooks,
+  type TrainingOptions,
 } from '../../../src/engine/index.js';
 import { classificationData, regressionData } from '../support/datasets.js';
 import { expectClose } from '../support/numeric.js';
@@ -11,7 +24,10 @@ import { expectSameBlocks, snapshot } from '../support/runs.js';
 
 const regressor: NetworkDefinition = {
   inputSize: 3,
-  layers: [{ units: 8, activation: 'tanh' }, { units: 1, activation: 'linear' }],
+  layers: [
+    { units: 8, activation: 'tanh' },
+    { units: 1, activation: 'linear' },
+  ],
   loss: 'meanSquaredError',
 };
 
@@ -28,8 +44,13 @@ const classifier: NetworkDefinition = {
 const sgd = (learningRate: number) => ({ type: 'sgd', learningRate }) as const;
 
 /** Runs a trainer, collecting every epoch report and the weights at every epoch boundary. */
-function train(definition: NetworkDefinition, data: TrainingData, options: TrainingOptions,
-  hooks: Omit<TrainingHooks, 'onEpoch'> = {}, initialLayers?: readonly LayerParameters[]) {
+function train(
+  definition: NetworkDefinition,
+  data: TrainingData,
+  options: TrainingOptions,
+  hooks: Omit<TrainingHooks, 'onEpoch'> = {},
+  initialLayers?: readonly LayerParameters[],
+) {
   const reports: EpochReport[] = [];
   const weights: Float64Array[][] = [];
   const trainer = new Trainer(definition, data, options, initialLayers ? { initialLayers } : {});
@@ -44,7 +65,10 @@ function train(definition: NetworkDefinition, data: TrainingData, options: Train
 }
 
 /** Asserts that the layers hold exactly the given buffers. */
-function expectWeights(layers: readonly LayerParameters[], expected: readonly Float64Array[]): void {
+function expectWeights(
+  layers: readonly LayerParameters[],
+  expected: readonly Float64Array[],
+): void {
   expectSameBlocks(snapshot(layers), expected);
 }
 
@@ -59,8 +83,12 @@ function errorOf(run: () => unknown): unknown {
 
 describe('Trainer epochs and reports', () => {
   it('numbers epochs from 1 and reports each one once, in order', () => {
-    const { reports, result } = train(regressor, regressionData(1, 20),
-      { epochs: 7, batchSize: 6, optimizer: sgd(0.05), seed: 1 });
+    const { reports, result } = train(regressor, regressionData(1, 20), {
+      epochs: 7,
+      batchSize: 6,
+      optimizer: sgd(0.05),
+      seed: 1,
+    });
     expect(reports.map((report) => report.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(result).toMatchObject({ stopReason: 'epochs', epoch: 7, cost: reports[6].cost });
   });
@@ -70,13 +98,19 @@ describe('Trainer epochs and reports', () => {
     const start = initializeParameters(regressor, new Random(5));
     const before = explainGradients({ definition: regressor, layers: start, ...data, l2: 0.01 });
 
-    const { reports, result } = train(regressor, data,
-      { epochs: 1, optimizer: sgd(0.1), seed: 1, shuffle: false, l2: 0.01 }, {}, start);
+    const { reports, result } = train(
+      regressor,
+      data,
+      { epochs: 1, optimizer: sgd(0.1), seed: 1, shuffle: false, l2: 0.01 },
+      {},
+      start,
+    );
 
     expect(reports[0].cost).toBeCloseTo(before.cost!, 13);
     result.layers.forEach(({ W, b }, index) => {
       const gradient = before.gradients.layers[index];
-      const stepped = (from: Float64Array, by: number[]) => from.map((value, i) => value - 0.1 * by[i]);
+      const stepped = (from: Float64Array, by: number[]) =>
+        from.map((value, i) => value - 0.1 * by[i]);
       expectClose(W.data, stepped(start[index].W.data, gradient.W.flat()), 1e-14, `W${index + 1}`);
       expectClose(b.data, stepped(start[index].b.data, gradient.b), 1e-14, `b${index + 1}`);
     });
@@ -85,10 +119,16 @@ describe('Trainer epochs and reports', () => {
   it('reports one gradient norm per layer, of the gradient at the epoch’s last step', () => {
     const data = classificationData(3, 15);
     const start = initializeParameters(classifier, new Random(6));
-    const gradients = explainGradients({ definition: classifier, layers: start, ...data }).gradients.layers;
+    const gradients = explainGradients({ definition: classifier, layers: start, ...data }).gradients
+      .layers;
 
-    const { reports } = train(classifier, data,
-      { epochs: 2, optimizer: sgd(0.1), seed: 1, shuffle: false }, {}, start);
+    const { reports } = train(
+      classifier,
+      data,
+      { epochs: 2, optimizer: sgd(0.1), seed: 1, shuffle: false },
+      {},
+      start,
+    );
 
     const norms = gradients.map(({ W, b }) => Math.hypot(...W.flat(), ...b));
     expect(reports[0].gradientNorms).toHaveLength(3);
@@ -108,7 +148,9 @@ describe('Trainer epochs and reports', () => {
     expect(categorical).toHaveProperty('validationAccuracy');
 
     const binary: NetworkDefinition = {
-      inputSize: 4, layers: [{ units: 3, activation: 'sigmoid' }], loss: 'binaryCrossentropy',
+      inputSize: 4,
+      layers: [{ units: 3, activation: 'sigmoid' }],
+      loss: 'binaryCrossentropy',
     };
     const binaryReport = train(binary, classificationData(4, 16), options).reports[0];
     expect(binaryReport).toHaveProperty('accuracy');
@@ -118,8 +160,13 @@ describe('Trainer epochs and reports', () => {
   it('measures accuracy as the share of rows whose arg-max class is the target’s', () => {
     const data = classificationData(5, 30);
     const start = initializeParameters(classifier, new Random(7));
-    const { reports } = train(classifier, data,
-      { epochs: 1, optimizer: sgd(0.1), seed: 1, shuffle: false }, {}, start);
+    const { reports } = train(
+      classifier,
+      data,
+      { epochs: 1, optimizer: sgd(0.1), seed: 1, shuffle: false },
+      {},
+      start,
+    );
 
     // Full batch: epoch 1's accuracy is that of the starting weights, before the step.
     const outputs = createPredictor(classifier, start).predict(data.inputs).data;
@@ -128,7 +175,8 @@ describe('Trainer epochs and reports', () => {
       return slice.indexOf(Math.max(...slice));
     };
     let correct = 0;
-    for (let row = 0; row < 30; row++) if (argMax(outputs, row) === argMax(data.targets.data, row)) correct++;
+    for (let row = 0; row < 30; row++)
+      if (argMax(outputs, row) === argMax(data.targets.data, row)) correct++;
     expect(reports[0].accuracy).toBe(correct / 30);
   });
 });
@@ -142,7 +190,9 @@ describe('Trainer validationSplit', () => {
     targets: matrixFromRows(rows.map((x, r) => [r < 7 ? 2 * x + 1 : 100])),
   };
   const line: NetworkDefinition = {
-    inputSize: 1, layers: [{ units: 1, activation: 'linear' }], loss: 'meanSquaredError',
+    inputSize: 1,
+    layers: [{ units: 1, activation: 'linear' }],
+    loss: 'meanSquaredError',
   };
   const start = [{ W: matrixFromRows([[0.5]]), b: matrixFromRows([[0]]) }];
   const mse = (w: number, b: number, from: number, to: number) => {
@@ -152,9 +202,13 @@ describe('Trainer validationSplit', () => {
   };
 
   it('holds out the last rows, taken before shuffling, and trains on the rest', () => {
-    const { reports, weights } = train(line, data,
+    const { reports, weights } = train(
+      line,
+      data,
       { epochs: 3, optimizer: sgd(0.1), seed: 9, shuffle: true, validationSplit: 0.3 },
-      {}, start);
+      {},
+      start,
+    );
 
     expect(reports[0].cost).toBeCloseTo(mse(0.5, 0, 0, 7), 12);
     reports.forEach((report, index) => {
@@ -165,8 +219,13 @@ describe('Trainer validationSplit', () => {
 
   it('rounds the number of training rows down, as TF.js does', () => {
     // floor(10 · 0.75) = 7 training rows, so the validation set is again the last 3 rows.
-    const { reports, weights } = train(line, data,
-      { epochs: 1, optimizer: sgd(0.1), seed: 9, validationSplit: 0.25 }, {}, start);
+    const { reports, weights } = train(
+      line,
+      data,
+      { epochs: 1, optimizer: sgd(0.1), seed: 9, validationSplit: 0.25 },
+      {},
+      start,
+    );
     const [[w], [b]] = weights[0];
     expect(reports[0].validationCost).toBeCloseTo(mse(w, b, 7, 10), 10);
   });
@@ -176,13 +235,16 @@ describe('Trainer stopping', () => {
   const data = regressionData(11, 20);
   // 20 rows in batches of 6: steps of 6, 6, 6 and a remainder of 2.
   const options: TrainingOptions = {
-    epochs: 6, batchSize: 6, optimizer: { type: 'momentum', learningRate: 0.05 }, seed: 4,
+    epochs: 6,
+    batchSize: 6,
+    optimizer: { type: 'momentum', learningRate: 0.05 },
+    seed: 4,
   };
 
   it('cancels mid-epoch with the last finished epoch’s weights and stopReason cancelled', () => {
     let calls = 0;
     // Polls 1–4 are epoch 1's steps, 5–8 epoch 2's; poll 10 is the second step of epoch 3.
-    const control = () => (++calls === 10 ? 'cancel' as const : null);
+    const control = () => (++calls === 10 ? ('cancel' as const) : null);
     const { result, reports, weights } = train(regressor, data, options, { control });
     const reference = train(regressor, data, { ...options, epochs: 2 });
 
@@ -196,9 +258,14 @@ describe('Trainer stopping', () => {
   it('cancels before the first epoch ends with the starting weights and no cost', () => {
     const start = initializeParameters(regressor, new Random(8));
     let calls = 0;
-    const control = () => (++calls === 3 ? 'cancel' as const : null);
+    const control = () => (++calls === 3 ? ('cancel' as const) : null);
     const { result, reports } = train(regressor, data, options, { control }, start);
-    expect(result).toMatchObject({ stopReason: 'cancelled', epoch: 0, cost: null, bestEpoch: null });
+    expect(result).toMatchObject({
+      stopReason: 'cancelled',
+      epoch: 0,
+      cost: null,
+      bestEpoch: null,
+    });
     expect(reports).toEqual([]);
     expectWeights(result.layers, snapshot(start));
   });
@@ -208,7 +275,11 @@ describe('Trainer stopping', () => {
     const target = full.reports[9].cost;
     const expectedEpoch = full.reports.find((report) => report.cost <= target)!.epoch;
 
-    const { result, reports } = train(regressor, data, { ...options, epochs: 30, targetCost: target });
+    const { result, reports } = train(regressor, data, {
+      ...options,
+      epochs: 30,
+      targetCost: target,
+    });
     expect(result).toMatchObject({ stopReason: 'targetCost', epoch: expectedEpoch });
     expect(reports).toHaveLength(expectedEpoch);
     for (const report of reports.slice(0, -1)) expect(report.cost).toBeGreaterThan(target);
@@ -222,8 +293,12 @@ describe('Trainer stopping', () => {
       if (++steps === 11) clock += 5000;
       return null;
     };
-    const { result, reports, weights } = train(regressor, data, { ...options, timeLimitSeconds: 2 },
-      { control, now: () => clock });
+    const { result, reports, weights } = train(
+      regressor,
+      data,
+      { ...options, timeLimitSeconds: 2 },
+      { control, now: () => clock },
+    );
 
     expect(result).toMatchObject({ stopReason: 'timeLimit', epoch: 2 });
     expect(reports).toHaveLength(2);
@@ -239,8 +314,12 @@ describe('Trainer stopping', () => {
   });
 
   it('throws TrainingDivergedError naming the epoch, after reporting the earlier epochs only', () => {
-    const trainer = new Trainer(regressor, data,
-      { epochs: 500, optimizer: sgd(50), seed: 2, shuffle: false });
+    const trainer = new Trainer(regressor, data, {
+      epochs: 500,
+      optimizer: sgd(50),
+      seed: 2,
+      shuffle: false,
+    });
     const reported: EpochReport[] = [];
     const error = errorOf(() => trainer.run({ onEpoch: (report) => reported.push(report) }));
 
@@ -257,12 +336,20 @@ describe('Trainer stopping', () => {
 describe('Trainer earlyStopping', () => {
   const data = regressionData(5, 40);
   const base: TrainingOptions = {
-    epochs: 60, batchSize: 8, optimizer: { type: 'adam', learningRate: 0.05 }, seed: 3, validationSplit: 0.25,
+    epochs: 60,
+    batchSize: 8,
+    optimizer: { type: 'adam', learningRate: 0.05 },
+    seed: 3,
+    validationSplit: 0.25,
   };
   const stopping = { monitor: 'validationCost', patience: 3, minDelta: 0.005 } as const;
 
   /** TF.js's EarlyStopping rule replayed over a finished history: [stop epoch, best epoch]. */
-  function replayRule(values: number[], patience: number, minDelta: number): [number | null, number] {
+  function replayRule(
+    values: number[],
+    patience: number,
+    minDelta: number,
+  ): [number | null, number] {
     let best = Infinity;
     let bestEpoch = 0;
     let wait = 0;
@@ -301,17 +388,25 @@ describe('Trainer earlyStopping', () => {
   });
 
   it('returns the best epoch’s weights with restoreBestWeights', () => {
-    const { result } = train(regressor, data,
-      { ...base, earlyStopping: { ...stopping, restoreBestWeights: true } });
+    const { result } = train(regressor, data, {
+      ...base,
+      earlyStopping: { ...stopping, restoreBestWeights: true },
+    });
     expect(result).toMatchObject({ stopReason: 'earlyStopping', epoch: bestEpoch, bestEpoch });
     expect(result.cost).toBe(reference.reports[bestEpoch - 1].cost);
     expectWeights(result.layers, reference.weights[bestEpoch - 1]);
   });
 
   it('can monitor the training cost instead', () => {
-    const [costStop] = replayRule(reference.reports.map((report) => report.cost), 2, 0.01);
-    const { result, reports } = train(regressor, data,
-      { ...base, earlyStopping: { monitor: 'cost', patience: 2, minDelta: 0.01 } });
+    const [costStop] = replayRule(
+      reference.reports.map((report) => report.cost),
+      2,
+      0.01,
+    );
+    const { result, reports } = train(regressor, data, {
+      ...base,
+      earlyStopping: { monitor: 'cost', patience: 2, minDelta: 0.01 },
+    });
     expect(costStop).not.toBeNull();
     expect(result.stopReason).toBe('earlyStopping');
     expect(reports).toHaveLength(costStop!);
@@ -323,31 +418,45 @@ describe('Trainer input checks', () => {
   const options: TrainingOptions = { epochs: 1, optimizer: { type: 'sgd' }, seed: 1 };
 
   it('rejects inputs of the wrong width with SHAPE_MISMATCH naming both shapes', () => {
-    const narrow = { ...data, inputs: { rows: 10, cols: 2, data: data.inputs.data.subarray(0, 20) } };
+    const narrow = {
+      ...data,
+      inputs: { rows: 10, cols: 2, data: data.inputs.data.subarray(0, 20) },
+    };
     const error = errorOf(() => new Trainer(regressor, narrow, options));
     expect(error).toBeInstanceOf(ShapeMismatchError);
     expect((error as ShapeMismatchError).code).toBe('SHAPE_MISMATCH');
-    expect((error as ShapeMismatchError).message).toMatch(/dataset\.inputs.*\[10, 2\] and \[10, 3\]/);
+    expect((error as ShapeMismatchError).message).toMatch(
+      /dataset\.inputs.*\[10, 2\] and \[10, 3\]/,
+    );
   });
 
   it('rejects targets of the wrong width or row count', () => {
     const wide = { ...data, targets: { rows: 5, cols: 2, data: data.targets.data } };
-    expect(() => new Trainer(regressor, wide, options)).toThrow(/dataset\.targets.*\[5, 2\] and \[5, 1\]/);
-    const short = { ...data, targets: { rows: 9, cols: 1, data: data.targets.data.subarray(0, 9) } };
+    expect(() => new Trainer(regressor, wide, options)).toThrow(
+      /dataset\.targets.*\[5, 2\] and \[5, 1\]/,
+    );
+    const short = {
+      ...data,
+      targets: { rows: 9, cols: 1, data: data.targets.data.subarray(0, 9) },
+    };
     expect(() => new Trainer(regressor, short, options)).toThrow(ShapeMismatchError);
   });
 
   it('rejects initial weights of the wrong shape', () => {
     const layers = initializeParameters({ ...regressor, inputSize: 2 }, new Random(1));
-    expect(() => new Trainer(regressor, data, options, { initialLayers: layers }))
-      .toThrow(ShapeMismatchError);
+    expect(() => new Trainer(regressor, data, options, { initialLayers: layers })).toThrow(
+      ShapeMismatchError,
+    );
   });
 
   it('rejects a checkpoint of another network or optimizer with CHECKPOINT_MISMATCH', () => {
     const adam = { ...options, optimizer: { type: 'adam' } } as const;
     const momentum = { ...options, optimizer: { type: 'momentum' } } as const;
     const saved = new Trainer(regressor, data, adam).run().checkpoint;
-    const wider = { ...regressor, layers: [{ units: 9, activation: 'tanh' }, regressor.layers[1]] } as const;
+    const wider = {
+      ...regressor,
+      layers: [{ units: 9, activation: 'tanh' }, regressor.layers[1]],
+    } as const;
     for (const resume of [
       () => new Trainer(wider, data, adam, { checkpoint: saved }),
       () => new Trainer(regressor, data, momentum, { checkpoint: saved }),
@@ -369,7 +478,9 @@ describe('Trainer input checks', () => {
     ['earlyStopping.patience', { earlyStopping: { monitor: 'cost', patience: -1 } }],
     ['earlyStopping.minDelta', { earlyStopping: { monitor: 'cost', minDelta: -0.1 } }],
   ])('rejects a bad %s with VALIDATION_FAILED', (path, override) => {
-    const error = errorOf(() => new Trainer(regressor, data, { ...options, ...override } as TrainingOptions));
+    const error = errorOf(
+      () => new Trainer(regressor, data, { ...options, ...override } as TrainingOptions),
+    );
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as InvalidArgumentError).path).toBe(path);
   });

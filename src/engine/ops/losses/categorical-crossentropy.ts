@@ -27,7 +27,8 @@ export const categoricalCrossentropy = defineOp({
     for (let r = 0; r < rows; r++) {
       const base = r * cols;
       const s = rowSum(p, base, cols);
-      for (let c = 0; c < cols; c++) total += y[base + c] * Math.log(clipProbability(p[base + c] / s));
+      for (let c = 0; c < cols; c++)
+        total += y[base + c] * Math.log(clipProbability(p[base + c] / s));
     }
     node.value[0] = -total / rows;
   },
@@ -51,14 +52,15 @@ export const categoricalCrossentropy = defineOp({
         }
         for (let c = 0; c < cols; c++) {
           const q = p[base + c] / s;
-          const g = isInsideClip(q) ? -share * y[base + c] / q : 0;
+          const g = isInsideClip(q) ? (-share * y[base + c]) / q : 0;
           dp[base + c] += (g - weighted) / s;
         }
       }
 
       if (target.grad) {
         const dy = target.grad;
-        for (let c = 0; c < cols; c++) dy[base + c] -= share * Math.log(clipProbability(p[base + c] / s));
+        for (let c = 0; c < cols; c++)
+          dy[base + c] -= share * Math.log(clipProbability(p[base + c] / s));
       }
     }
   },
