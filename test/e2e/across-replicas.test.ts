@@ -9,6 +9,7 @@ import { spawnServer, type ServerProcess } from '../support/server-process.js';
 import { SseClient } from '../support/sse-client.js';
 import { postgresOptions } from '../support/store-backends.js';
 import { syntheticDataset } from '../support/training-fixtures.js';
+import { api, waitUntil } from '../support/server-api.js';
 
 const adminUrl = inject('postgresAdminUrl');
 const data = syntheticDataset(64, 4, 1, 51);
@@ -24,32 +25,6 @@ const job = (epochs: number) => ({
   dataset: data,
   training: { epochs, batchSize: 16, optimizer: { type: 'adam' }, seed: 3 },
 });
-
-async function api(
-  server: ServerProcess,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<any> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return response.json();
-}
-
-async function waitUntil(
-  check: () => Promise<boolean> | boolean,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe.skipIf(!adminUrl)('across replicas on one PostgreSQL database', () => {
   let database: { url: string; drop(): Promise<void> };

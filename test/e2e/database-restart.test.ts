@@ -13,6 +13,7 @@ import {
 } from '../support/running-service.js';
 import { postgresOptions } from '../support/store-backends.js';
 import { syntheticDataset, trainDirectly } from '../support/training-fixtures.js';
+import { waitUntil } from '../support/server-api.js';
 
 const binaries = inject('postgresBinaries');
 const LIMITS = loadConfig({}).limits;
@@ -29,18 +30,6 @@ const JOB = {
   dataset: data,
   training: { epochs: 8000, batchSize: 16, optimizer: { type: 'adam' }, seed: 9 },
 };
-
-async function waitUntil(
-  check: () => Promise<boolean> | boolean,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 // This file stops and restarts a PostgreSQL server, so it runs its own rather than the shared one.
 describe.skipIf(!binaries)('a PostgreSQL server that goes away and comes back', () => {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnServer, type ServerProcess } from '../support/server-process.js';
+import { spawnServer } from '../support/server-process.js';
 import { syntheticDataset, trainDirectly } from '../support/training-fixtures.js';
+import { api } from '../support/server-api.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'chainrule-sigterm-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -22,20 +23,6 @@ const job = (seed: number) => ({
   dataset: data,
   training: { epochs: 4000, batchSize: 20, optimizer: { type: 'adam' }, seed },
 });
-
-async function api(
-  server: ServerProcess,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<any> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return response.json();
-}
 
 describe('SIGTERM', () => {
   it('puts running jobs back in the queue at a checkpoint, exits 0, and the next start resumes them', async () => {

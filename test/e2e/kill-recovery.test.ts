@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnServer, type ServerProcess } from '../support/server-process.js';
+import { spawnServer } from '../support/server-process.js';
 import { syntheticDataset, trainDirectly } from '../support/training-fixtures.js';
+import { api, historyEpochs, waitUntil } from '../support/server-api.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'chainrule-kill-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -78,43 +79,6 @@ const JOBS = [
   },
 ];
 
-async function api(
-  server: ServerProcess,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<any> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return response.json();
-}
-
-async function waitUntil(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 120_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function historyOf(server: ServerProcess, id: string): Promise<number[]> {
-  const epochs: number[] = [];
-  let after = 0;
-  for (;;) {
-    const page = await api(server, 'GET', `/v1/jobs/${id}/history?after=${after}&limit=500`);
-    epochs.push(...page.items.map((item: { epoch: number }) => item.epoch));
-    if (page.nextAfter === null) return epochs;
-    after = page.nextAfter;
-  }
-}
-
 describe('a server killed with SIGKILL mid-training', () => {
   it('loses no job, repeats or skips no epoch, and ends with the weights of an uninterrupted run', async () => {
     const env = {
@@ -162,7 +126,7 @@ describe('a server killed with SIGKILL mid-training', () => {
     let duplicated = 0;
     let missing = 0;
     for (const [index, job] of jobs.entries()) {
-      const epochs = await historyOf(server, job.id);
+      const epochs = await historyEpochs(server, job.id);
       duplicated += epochs.length - new Set(epochs).size;
       missing += job.progress.epoch - new Set(epochs).size;
       expect(epochs).toEqual(Array.from({ length: job.progress.epoch }, (_, i) => i + 1));

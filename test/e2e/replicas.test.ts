@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../support/postgres-cluster.js';
 import { spawnServer, type ServerProcess } from '../support/server-process.js';
 import { syntheticDataset, trainDirectly } from '../support/training-fixtures.js';
+import { api, waitUntil } from '../support/server-api.js';
 
 const adminUrl = inject('postgresAdminUrl');
 
@@ -94,32 +95,6 @@ const JOBS = Array.from({ length: 30 }, (_, index) => {
   const kind = KINDS[index % KINDS.length];
   return { ...kind, training: { ...kind.training, seed: 100 + index } };
 });
-
-async function api(
-  server: ServerProcess,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<any> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return response.json();
-}
-
-async function waitUntil(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 180_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe.skipIf(!adminUrl)(
   'three replicas on one PostgreSQL database, one killed with SIGKILL',
