@@ -6,6 +6,7 @@ import type {
   NetworkDefinition,
   TrainingOptions,
 } from '../src/engine/index.js';
+import { decodeReportBatch, type ReportBatch } from './report-batch.js';
 
 /**
  * The typed messages between the main thread and a training worker. The main thread sends one
@@ -67,46 +68,6 @@ export interface TrainTask {
   readonly maxUnstoredEpochs: number;
 }
 
-const OPTIONAL_FINITE_FIELDS = ['validationCost', 'accuracy', 'validationAccuracy'] as const;
-
-/**
- * Checks epoch reports with a plain loop: a fast job sends thousands per second, and zod's
- * per-object parse cost the main thread several microseconds each (more than storing them).
- */
-function checkReports(value: unknown, context: z.core.$RefinementCtx<unknown>): void {
-  if (!Array.isArray(value)) {
-    context.addIssue({ code: 'custom', message: 'must be an array of epoch reports' });
-    return;
-  }
-  let previousEpoch = 0;
-  for (let index = 0; index < value.length; index++) {
-    const problem = reportProblem(value[index], previousEpoch);
-    if (problem) {
-      context.addIssue({ code: 'custom', path: [index], message: problem });
-      return;
-    }
-    previousEpoch = (value[index] as EpochReport).epoch;
-  }
-}
-
-function reportProblem(report: unknown, previousEpoch: number): string | null {
-  if (typeof report !== 'object' || report === null) return 'is not an object';
-  const { epoch, cost, gradientNorms, elapsedMs } = report as Record<string, unknown>;
-  if (!Number.isSafeInteger(epoch) || (epoch as number) <= previousEpoch)
-    return 'epoch must increase';
-  if (typeof cost !== 'number' || !Number.isFinite(cost)) return 'cost must be finite';
-  if (typeof elapsedMs !== 'number' || !(elapsedMs >= 0)) return 'elapsedMs must be ≥ 0';
-  if (!Array.isArray(gradientNorms) || !gradientNorms.every((norm) => typeof norm === 'number')) {
-    return 'gradientNorms must be numbers';
-  }
-  for (const field of OPTIONAL_FINITE_FIELDS) {
-    const value = (report as Record<string, unknown>)[field];
-    const isFinite = typeof value === 'number' && Number.isFinite(value);
-    if (value !== undefined && !isFinite) return `${field} must be finite`;
-  }
-  return null;
-}
-
 const bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'must be a Uint8Array');
 const floats = z.custom<Float64Array>(
   (value) => value instanceof Float64Array,
@@ -117,7 +78,15 @@ const CheckpointSchema = z.object({ epoch: z.number().int().nonnegative(), state
 
 export const ProgressMessageSchema = z.object({
   type: z.literal('progress'),
-  reports: z.custom<EpochReport[]>(() => true).superRefine(checkReports),
+  /** A ReportBatch (see report-batch.ts), decoded here into reports. */
+  reports: z.unknown().transform((batch, context): EpochReport[] => {
+    try {
+      return decodeReportBatch(batch);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
   /** The best epoch so far after these reports. */
   bestEpoch: z.number().int().positive().nullable(),
   checkpoint: CheckpointSchema.nullable(),
@@ -130,7 +99,10 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   EndMessageSchema,
 ]);
 
-export type ProgressMessage = z.infer<typeof ProgressMessageSchema> & { reports: EpochReport[] };
+/** A progress message as the worker posts it: its reports still a batch. */
+export type ProgressMessage = Omit<z.input<typeof ProgressMessageSchema>, 'reports'> & {
+  reports: ReportBatch;
+};
 export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
 
 const MatrixSchema = z.object({

@@ -4,7 +4,6 @@ import {
   Trainer,
   decodeCheckpoint,
   encodeCheckpoint,
-  type EpochReport,
   type TrainingCheckpoint,
 } from '../src/engine/index.js';
 import {
@@ -14,6 +13,7 @@ import {
   type TrainOutcome,
   type TrainTask,
 } from './protocol.js';
+import { ReportBatchBuilder } from './report-batch.js';
 
 /** How much nicer than the main thread a training thread is (the scale is 0 to 19). */
 const TRAINING_NICENESS = 10;
@@ -50,25 +50,24 @@ export default function trainJob(task: TrainTask): TrainOutcome {
     { initialLayers: task.initialLayers ?? undefined, checkpoint: resumeFrom },
   );
 
-  let pending: EpochReport[] = [];
+  const pending = new ReportBatchBuilder(task.network.layers.length);
   let pendingCheckpoint: { epoch: number; state: Uint8Array } | null = null;
   let lastPostAt = performance.now();
   let lastCheckpointAt = lastPostAt;
   let lastCheckpointEpoch = resumeFrom?.epoch ?? 0;
 
   const flush = (): void => {
-    if (pending.length === 0 && pendingCheckpoint === null) return;
+    if (pending.size === 0 && pendingCheckpoint === null) return;
+    const reports = pending.take();
     const message: ProgressMessage = {
       type: 'progress',
-      reports: pending,
+      reports,
       bestEpoch: trainer.bestEpoch,
       checkpoint: pendingCheckpoint,
     };
-    port.postMessage(
-      message,
-      pendingCheckpoint ? [pendingCheckpoint.state.buffer as ArrayBuffer] : [],
-    );
-    pending = [];
+    const transfer = [reports.values.buffer as ArrayBuffer];
+    if (pendingCheckpoint) transfer.push(pendingCheckpoint.state.buffer as ArrayBuffer);
+    port.postMessage(message, transfer);
     pendingCheckpoint = null;
     lastPostAt = performance.now();
   };
@@ -110,7 +109,7 @@ export default function trainJob(task: TrainTask): TrainOutcome {
           lastCheckpointAt = now;
           flush();
         } else if (
-          pending.length >= task.maxReportsPerMessage ||
+          pending.size >= task.maxReportsPerMessage ||
           now - lastPostAt >= task.reportEveryMs
         ) {
           flush();

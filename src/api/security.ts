@@ -6,9 +6,12 @@ import type { Config } from '../config.js';
 import { RateLimitedError } from '../errors.js';
 import { ApiKeyAuthenticator, OPEN_TENANT } from './authentication.js';
 
-/** Paths that serve clients' data: they need a key (when keys are set) and are rate limited. */
+/**
+ * Whether a request URL (its query string included) is one of the paths that serve clients'
+ * data: they need a key (when keys are set) and are rate limited.
+ */
 export function isApiPath(url: string): boolean {
-  return url === '/v1' || url.startsWith('/v1/');
+  return url.startsWith('/v1') && (url.length === 3 || url[3] === '/' || url[3] === '?');
 }
 
 /**
@@ -18,19 +21,7 @@ export function isApiPath(url: string): boolean {
  */
 export async function registerSecurity(app: FastifyInstance, config: Config): Promise<void> {
   const authenticator = new ApiKeyAuthenticator(config.apiKeys);
-  const needsKey = (url: string) =>
-    isApiPath(url) || (config.metricsRequireKey && url.startsWith('/metrics'));
-
-  app.addHook('onRequest', async (request) => {
-    const path = request.url.split('?')[0];
-    if (needsKey(path)) {
-      const identity = authenticator.identify(request);
-      request.tenant = identity.tenant;
-      request.apiKeyId = identity.keyId;
-    } else {
-      request.tenant = authenticator.isOpen ? OPEN_TENANT : '';
-    }
-  });
+  const openTenant = authenticator.isOpen ? OPEN_TENANT : '';
 
   // helmet rebuilds its headers (the policy string above all) on every response; computed once,
   // the same headers cost a fraction of that on each of them. Pages (the dashboard, the docs)
@@ -42,8 +33,26 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
     'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
     'x-content-type-options': 'nosniff',
   };
-  app.addHook('onRequest', async (request, reply) => {
-    reply.headers(isApiPath(request.url.split('?')[0]) ? apiHeaders : pageHeaders);
+
+  // One synchronous hook for the tenant and the headers: it runs for every poll, and an async
+  // hook costs a promise and a trip through the microtask queue per request.
+  app.addHook('onRequest', (request, reply, done) => {
+    const { url } = request;
+    const isApi = isApiPath(url);
+    reply.headers(isApi ? apiHeaders : pageHeaders);
+    if (isApi || (config.metricsRequireKey && url.startsWith('/metrics'))) {
+      try {
+        const identity = authenticator.identify(request);
+        request.tenant = identity.tenant;
+        request.apiKeyId = identity.keyId;
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+    } else {
+      request.tenant = openTenant;
+    }
+    done();
   });
 
   if (config.corsOrigins.length > 0) {
@@ -64,7 +73,7 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
       hook: 'preHandler',
       max: config.rateLimitPerMinute,
       timeWindow: 60_000,
-      allowList: (request: FastifyRequest) => !isApiPath(request.url.split('?')[0]),
+      allowList: (request: FastifyRequest) => !isApiPath(request.url),
       keyGenerator: (request: FastifyRequest) => request.apiKeyId,
       errorResponseBuilder: (_request, context) =>
         new RateLimitedError(

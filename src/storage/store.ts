@@ -32,6 +32,11 @@ export interface Store {
   readonly idempotency: IdempotencyStore;
   /** What the store's writes changed, announced once they are committed. */
   readonly notifications: StoreNotifications;
+  /**
+   * A value that differs after any committed write, by this process or another, or null when
+   * the store cannot tell cheaply. Answers built at one stamp stay true while it is unchanged.
+   */
+  changeStamp(): string | null;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

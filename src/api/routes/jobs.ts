@@ -3,6 +3,7 @@ import { NotFoundError } from '../../errors.js';
 import { submitJob } from '../../queue/submit-job.js';
 import { isTerminal, type JobRecord } from '../../storage/records.js';
 import type { ApiContext } from '../context.js';
+import { AnswerCache, sendSerialized } from '../answer-cache.js';
 import { buildDataset } from '../dataset-input.js';
 import { runIdempotent } from '../idempotency.js';
 import { createJobLookup } from '../job-lookup.js';
@@ -28,6 +29,8 @@ import {
 export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
   const { store, config, dispatcher, events } = context;
   const { findJob, loadModel } = createJobLookup(store);
+  // Polls of a job and of its history are answered from here while nothing has changed.
+  const answers = new AnswerCache(() => store.changeStamp());
 
   return async (app) => {
     app.post(
@@ -110,7 +113,14 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
           response: { 200: JobSchema, ...problemResponses([401, 404]) },
         },
       },
-      async (request) => presentJob(await findJob(request.tenant, request.params.id)),
+      async (request, reply) => {
+        const { tenant } = request;
+        const { id } = request.params;
+        const body = await answers.answer(`${tenant}\n${id}`, async () =>
+          JSON.stringify(presentJob(await findJob(tenant, id))),
+        );
+        return sendSerialized(reply, body);
+      },
     );
 
     app.post(
@@ -153,13 +163,21 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
           response: { 200: HistoryPageSchema, ...problemResponses([400, 401, 404]) },
         },
       },
-      async (request) => {
-        const job = await findJob(request.tenant, request.params.id);
+      async (request, reply) => {
+        const { tenant } = request;
+        const { id } = request.params;
         const { after, limit } = request.query;
-        const items = await store.jobs.history(job.id, after, limit);
-        const last = items.length > 0 ? items[items.length - 1].epoch : after;
-        const complete = isTerminal(job.status) && items.length < limit;
-        return { items, nextAfter: complete ? null : last };
+        const body = await answers.answer(
+          `${tenant}\n${id}\nhistory ${after} ${limit}`,
+          async () => {
+            const job = await findJob(tenant, id);
+            const items = await store.jobs.history(job.id, after, limit);
+            const last = items.length > 0 ? items[items.length - 1].epoch : after;
+            const complete = isTerminal(job.status) && items.length < limit;
+            return JSON.stringify({ items, nextAfter: complete ? null : last });
+          },
+        );
+        return sendSerialized(reply, body);
       },
     );
 

@@ -11,9 +11,11 @@ const UNMATCHED_ROUTE = '(unmatched)';
  */
 export function metricsRoutes(metrics: ServiceMetrics): FastifyPluginAsyncZod {
   const plugin: FastifyPluginAsyncZod = async (app) => {
-    app.addHook('onResponse', async (request, reply) => {
-      const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    // Synchronous: it runs after every poll, and an async hook costs a promise each time.
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE);
       metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+      done();
     });
     app.addHook('onClose', async () => metrics.close());
 

@@ -17,9 +17,13 @@ export class SqliteStore implements Store {
   readonly notifications = new NotificationHub(false);
 
   private readonly probe;
+  private readonly totalChanges;
+  private readonly dataVersion;
 
   constructor(readonly db: SqliteDatabase) {
     this.probe = db.prepare('SELECT 1');
+    this.totalChanges = db.prepare<[], number>('SELECT total_changes()').pluck();
+    this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.idempotency = new SqliteIdempotency(db);
     this.datasets = new SqliteDatasets(db, this.idempotency);
     this.networks = new SqliteNetworks(db, this.idempotency);
@@ -28,6 +32,14 @@ export class SqliteStore implements Store {
 
   static open(path: string): SqliteStore {
     return new SqliteStore(openSqlite(path));
+  }
+
+  /**
+   * Rows this connection has changed, and SQLite's data version, which moves when another
+   * connection (another process on the same file) commits. Together about a microsecond.
+   */
+  changeStamp(): string {
+    return `${this.totalChanges.get()}:${this.dataVersion.get()}`;
   }
 
   async ping(): Promise<void> {

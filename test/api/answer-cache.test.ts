@@ -1,0 +1,180 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AnswerCache } from '../../src/api/answer-cache.js';
+import { buildApp } from '../../src/api/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { JobEvents } from '../../src/queue/job-events.js';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+import { createTestApp, XOR, XOR_NETWORK, type TestApp } from '../support/app.js';
+
+describe('the answer cache', () => {
+  it('builds an answer once while the stamp holds, and again once it moves', async () => {
+    let stamp = 's1';
+    let builds = 0;
+    const cache = new AnswerCache(() => stamp);
+    const build = async () => `answer ${++builds}`;
+
+    expect(await cache.answer('k', build)).toBe('answer 1');
+    expect(await cache.answer('k', build)).toBe('answer 1');
+    stamp = 's2';
+    expect(await cache.answer('k', build)).toBe('answer 2');
+    expect(await cache.answer('other', build)).toBe('answer 3');
+  });
+
+  it('keeps no answer built while a write committed: it may hold data older than the write', async () => {
+    let stamp = 's1';
+    let builds = 0;
+    const cache = new AnswerCache(() => stamp);
+
+    const first = await cache.answer('k', async () => {
+      builds++;
+      stamp = 's2'; // a write commits while the answer is being built
+      return 'built across a write';
+    });
+    const second = await cache.answer('k', async () => `answer ${++builds}`);
+
+    expect(first).toBe('built across a write');
+    expect(second).toBe('answer 2');
+  });
+
+  it('caches nothing without a stamp, nor failures', async () => {
+    const uncached = new AnswerCache(() => null);
+    let builds = 0;
+    await uncached.answer('k', async () => `answer ${++builds}`);
+    await uncached.answer('k', async () => `answer ${++builds}`);
+    expect(builds).toBe(2);
+
+    const cache = new AnswerCache(() => 's1');
+    await expect(
+      cache.answer('k', async () => {
+        throw new Error('not found');
+      }),
+    ).rejects.toThrow('not found');
+    expect(await cache.answer('k', async () => 'found')).toBe('found');
+  });
+
+  it('drops its answers once they would exceed its size', async () => {
+    const cache = new AnswerCache(() => 's1', 10);
+    let builds = 0;
+    const build = async () => `${++builds}`.padStart(6, '.');
+    await cache.answer('a', build);
+    await cache.answer('b', build); // 12 bytes: the cache empties, then keeps b
+    expect(await cache.answer('b', build)).toBe('.....2');
+    expect(await cache.answer('a', build)).toBe('.....3');
+  });
+});
+
+describe('polls answered from the cache', () => {
+  let t: TestApp | undefined;
+  let dataDir: string | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    dataDir = undefined;
+  });
+
+  const submit = async (app: TestApp['app'], headers: Record<string, string> = {}) =>
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers,
+        payload: { network: XOR_NETWORK, dataset: XOR, training: { epochs: 5 } },
+      })
+    ).json().id as string;
+
+  it('see a change committed by another connection to the same file (another process) at once', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'chainrule-cache-'));
+    const file = join(dataDir, 'chainrule.db');
+    const store = SqliteStore.open(file);
+    const app = await buildApp({
+      config: loadConfig({ DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'silent' }),
+      store,
+      events: new JobEvents(),
+      logger: createLogger('silent'),
+      dispatcher: { wake: () => undefined, cancel: () => undefined },
+      isPoolUsable: () => true,
+    });
+    t = {
+      app,
+      close: async () => {
+        await app.close();
+        await store.close();
+      },
+    } as TestApp;
+    const id = await submit(app);
+    const poll = async () => (await app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+    expect((await poll()).status).toBe('queued');
+    expect((await poll()).status).toBe('queued');
+
+    // Another process on the same file claims the job.
+    const other = SqliteStore.open(file);
+    const claimed = await other.jobs.claimNext({
+      owner: 'other-process',
+      now: Date.now(),
+      leaseMs: 60_000,
+      maxAttempts: 3,
+      startedAt: new Date().toISOString(),
+    });
+    await other.close();
+
+    expect(claimed?.job.id).toBe(id);
+    expect(await poll()).toMatchObject({ status: 'running', attempts: 1 });
+  });
+
+  it("see this process's own writes at once: a cancel, then the history as it grows", async () => {
+    t = await createTestApp();
+    const id = await submit(t.app);
+    const poll = async (url: string) => (await t!.app.inject({ method: 'GET', url })).json();
+    expect((await poll(`/v1/jobs/${id}`)).cancelRequested).toBe(false);
+    expect((await poll(`/v1/jobs/${id}/history`)).items).toEqual([]);
+
+    const claimed = await t.store.jobs.claimNext({
+      owner: 'this-process',
+      now: Date.now(),
+      leaseMs: 60_000,
+      maxAttempts: 3,
+      startedAt: new Date().toISOString(),
+    });
+    await t.store.jobs.recordProgress(id, claimed!.job.attempts, {
+      items: [{ epoch: 1, cost: 0.7, gradientNorms: [0.1, 0.2], elapsedMs: 1 }],
+      epoch: 1,
+      bestEpoch: null,
+      checkpoint: null,
+      cost: 0.7,
+      validationCost: null,
+    });
+    await t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel` });
+
+    expect(await poll(`/v1/jobs/${id}`)).toMatchObject({
+      status: 'running',
+      cancelRequested: true,
+      progress: { epoch: 1 },
+      cost: 0.7,
+    });
+    expect((await poll(`/v1/jobs/${id}/history`)).items).toEqual([
+      { epoch: 1, cost: 0.7, gradientNorms: [0.1, 0.2], elapsedMs: 1 },
+    ]);
+  });
+
+  it("never hand one tenant's cached answer to another", async () => {
+    const alpha = 'alpha-key-0123456789abcdef';
+    const beta = 'beta-key-fedcba9876543210';
+    t = await createTestApp({ API_KEYS: `alpha:${alpha},beta:${beta}` });
+    const id = await submit(t.app, { authorization: `Bearer ${alpha}` });
+    const poll = (key: string, url: string) =>
+      t!.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+
+    for (const url of [`/v1/jobs/${id}`, `/v1/jobs/${id}/history`]) {
+      expect((await poll(alpha, url)).statusCode).toBe(200);
+      expect((await poll(alpha, url)).statusCode).toBe(200);
+      const other = await poll(beta, url);
+      expect(other.statusCode).toBe(404);
+      expect(other.json().code).toBe('NOT_FOUND');
+    }
+  });
+});
