@@ -1,5 +1,5 @@
 import { keyHeaders, storedKey } from './api-key.js';
-import type { Dataset, Job, Model, Problem } from './types.js';
+import type { Dataset, HistoryItem, Job, Model, Problem } from './types.js';
 
 /** An answer of the API that is not a success, with its problem+json body when it has one. */
 export class ApiError extends Error {
@@ -107,6 +107,13 @@ export async function checkKey(key: string): Promise<ApiError | null> {
 export const api = {
   listJobs: (limit = 50) => request<{ items: Job[] }>('GET', `/v1/jobs?limit=${limit}`),
   getJob: (id: string) => request<Job>('GET', `/v1/jobs/${encodeURIComponent(id)}`),
+  /** A page of the history; with `every` > 1 only the epochs that are multiples of it. */
+  getHistory: (id: string, query: { after: number; limit: number; every: number }) =>
+    request<{ items: HistoryItem[]; nextAfter: number | null }>(
+      'GET',
+      `/v1/jobs/${encodeURIComponent(id)}/history?after=${query.after}&limit=${query.limit}` +
+        `&every=${query.every}`,
+    ),
   cancelJob: (id: string) => request<Job>('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`),
   submitJob: (body: unknown) =>
     request<Job>('POST', '/v1/jobs', { type: 'application/json', text: JSON.stringify(body) }),

@@ -16,15 +16,16 @@ export interface JobStreamHandlers {
 /**
  * Follows GET /v1/jobs/{id}/events with the fetch-based client, which sends the API key as a
  * header and, after a drop, reconnects with `Last-Event-ID` (the last epoch's id), so a
- * dropped connection costs no epoch and repeats none. It stops at `end`.
+ * dropped connection costs no epoch and repeats none. It starts after epoch `after` (the
+ * epochs before it are already drawn) and stops at `end`.
  */
-export function followJob(id: string, handlers: JobStreamHandlers): () => void {
-  let lastEpoch = 0;
+export function followJob(id: string, handlers: JobStreamHandlers, after = 0): () => void {
+  let lastEpoch = after;
   /** The key the newest connection attempt sent: a 401 is about that one. */
   let sentKey: string | null = null;
 
   const stream = openEventStream({
-    url: `/v1/jobs/${encodeURIComponent(id)}/events`,
+    url: `/v1/jobs/${encodeURIComponent(id)}/events${after > 0 ? `?after=${after}` : ''}`,
     headers: () => {
       sentKey = storedKey();
       return keyHeaders(sentKey);

@@ -51,6 +51,14 @@ export class AnswerCache {
   }
 }
 
+/**
+ * A cache key naming every part an answer depends on, unambiguously: path parameters may hold
+ * any character (an id with an encoded newline must not name another route's answer).
+ */
+export function answerKey(...parts: (string | number)[]): string {
+  return JSON.stringify(parts);
+}
+
 /** Sends JSON that is already serialized (an answer from the cache), bypassing the serializer. */
 export function sendSerialized(reply: FastifyReply, body: string): FastifyReply {
   return reply.type('application/json; charset=utf-8').send(body);

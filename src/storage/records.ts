@@ -12,6 +12,11 @@ export function isTerminal(status: JobStatus): boolean {
   return status === 'succeeded' || status === 'failed' || status === 'cancelled';
 }
 
+/** The first epoch after `afterEpoch` that a history sampled every `every` epochs holds. */
+export function firstMultipleAfter(afterEpoch: number, every: number): number {
+  return (Math.floor(afterEpoch / every) + 1) * every;
+}
+
 export interface DatasetRecord {
   readonly id: string;
   readonly tenant: string;

@@ -257,7 +257,11 @@ export interface JobStore {
   requestCancel(tenant: string, id: string, finishedAt: string): Promise<JobRecord | null>;
   runningLeases(): Promise<LeaseInfo[]>;
 
-  history(id: string, afterEpoch: number, limit: number): Promise<HistoryItem[]>;
+  /**
+   * Up to `limit` history items after `afterEpoch`, in order; with `every` > 1 only the epochs
+   * that are multiples of it (a sample of a long history, found by key, not by scanning).
+   */
+  history(id: string, afterEpoch: number, limit: number, every?: number): Promise<HistoryItem[]>;
   /** Every attempt of a job, in order (the job_attempts audit table). */
   attempts(id: string): Promise<JobAttempt[]>;
   model(id: string): Promise<StoredModel | null>;

@@ -161,6 +161,23 @@ describe('polls answered from the cache', () => {
     ]);
   });
 
+  it('answer 404 for an id that spells the key of another cached answer', async () => {
+    t = await createTestApp();
+    const id = await submit(t.app);
+    const history = await t.app.inject({
+      method: 'GET',
+      url: `/v1/jobs/${id}/history?after=0&limit=50`,
+    });
+    expect(history.statusCode).toBe(200);
+
+    for (const spelled of [`${id}\nhistory 0 50`, `${id}","history`]) {
+      const url = `/v1/jobs/${encodeURIComponent(spelled)}`;
+      const response = await t.app.inject({ method: 'GET', url });
+      expect(response.statusCode).toBe(404);
+      expect(response.json().code).toBe('NOT_FOUND');
+    }
+  });
+
   it("never hand one tenant's cached answer to another", async () => {
     const alpha = 'alpha-key-0123456789abcdef';
     const beta = 'beta-key-fedcba9876543210';

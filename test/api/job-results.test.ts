@@ -92,10 +92,35 @@ describe('GET /v1/jobs/{id}/history', () => {
     expect(caughtUp).toEqual({ items: [], nextAfter: 6 });
   });
 
-  it('rejects a negative or fractional after and a bad limit with 400', async () => {
+  it('samples a long history with ?every: the multiples of it, the same costs, paged alike', async () => {
+    const id = await submitXor(23);
+    await finishNextJob(t.store);
+    const all = await history(id, '?limit=500');
+
+    const sampled = await history(id, '?every=5');
+    const first = await history(id, '?every=5&limit=3');
+    const rest = await history(id, `?every=5&limit=3&after=${first.nextAfter}`);
+
+    expect(epochs(sampled)).toEqual([5, 10, 15, 20]);
+    expect(sampled.items).toEqual(all.items.filter((item) => item.epoch % 5 === 0));
+    expect(sampled.nextAfter).toBeNull();
+    expect([epochs(first), first.nextAfter]).toEqual([[5, 10, 15], 15]);
+    expect([epochs(rest), rest.nextAfter]).toEqual([[20], null]);
+  });
+
+  it('rejects a negative or fractional after and a bad limit or every with 400', async () => {
     const id = await submitXor(5);
 
-    for (const query of ['?after=-1', '?after=1.5', '?after=x', '?limit=0', '?limit=501']) {
+    for (const query of [
+      '?after=-1',
+      '?after=1.5',
+      '?after=x',
+      '?limit=0',
+      '?limit=501',
+      '?every=0',
+      '?every=2.5',
+      '?every=1000000001',
+    ]) {
       const response = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/history${query}` });
       expect(response.statusCode, query).toBe(400);
       expect(response.json().errors[0].path).toBe(query.slice(1, query.indexOf('=')));

@@ -501,6 +501,22 @@ describe.each(backends)('the $name store', (backend) => {
       expect(await store.jobs.history(id, 3, 1)).toEqual([item(4, 0.25)]);
       expect((await store.jobs.history(id, 5, 10)).map((entry) => entry.epoch)).toEqual([6, 7]);
     });
+
+    it('samples the history: only the multiples of `every`, paged like the whole of it', async () => {
+      const { id } = await enqueue(store);
+      await store.jobs.claimNext(claimAt('a', Date.now()));
+      await store.jobs.recordProgress(id, 1, progressThrough(1, 23));
+      const epochs = async (after: number, limit: number, every: number) =>
+        (await store.jobs.history(id, after, limit, every)).map((entry) => entry.epoch);
+
+      expect(await epochs(0, 100, 5)).toEqual([5, 10, 15, 20]);
+      expect(await epochs(7, 2, 5)).toEqual([10, 15]);
+      expect(await epochs(10, 2, 5)).toEqual([15, 20]);
+      expect(await epochs(20, 10, 5)).toEqual([]);
+      expect(await epochs(0, 3, 23)).toEqual([23]);
+      expect(await epochs(0, 3, 1)).toEqual([1, 2, 3]);
+      expect((await store.jobs.history(id, 0, 1, 4))[0]).toEqual(item(4));
+    });
   });
 
   describe('finish', () => {

@@ -10,6 +10,11 @@ import { renderGraph } from '../graph.js';
 import { followJob } from '../job-stream.js';
 import { isTerminal, statusVersion, type HistoryItem, type Job, type Model } from '../types.js';
 
+/** A job with more epochs than this opens from a sample of its history, not from every epoch. */
+const DENSE_EPOCHS = 2000;
+/** About how many points of such a job's past are drawn, and how many come in one request. */
+const SAMPLED_POINTS = 1000;
+const HISTORY_PAGE = 500;
 /** How often the weights of a running job are read from its newest checkpoint. */
 const WEIGHTS_REFRESH_MS = 5000;
 const LAYER_COLORS = [
@@ -275,15 +280,40 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
   cleanups.push(() => {
     left = true;
   });
-  api.getJob(jobId).then(
-    (found) => {
-      if (left) return; // the reader moved on before the job arrived: open no stream
-      setJob(found);
-      // Known limitation: the page replays every epoch from the first, so a job of a million
-      // epochs sends a million events before the curves are current; the charts would need a
-      // downsampled history (every k-th epoch) to open such a job quickly.
-      cleanups.push(
-        followJob(jobId, {
+  /**
+   * Draws the epochs a long job has already trained from a sample of its history (about
+   * SAMPLED_POINTS of them, in a few requests) and resolves with the last epoch drawn; the
+   * stream then replays only what follows it. Replaying every epoch of a million-epoch job
+   * would send a million events before the curves were current.
+   */
+  async function drawSampledHistory(trained: number): Promise<number> {
+    const every = Math.ceil(trained / SAMPLED_POINTS);
+    let after = 0;
+    for (;;) {
+      const page = await api.getHistory(jobId, { after, limit: HISTORY_PAGE, every });
+      if (left) return after;
+      for (const item of page.items) onEpoch(item);
+      if (page.items.length > 0) after = page.items[page.items.length - 1].epoch;
+      if (page.items.length < HISTORY_PAGE || page.nextAfter === null) return after;
+    }
+  }
+
+  async function open(found: Job): Promise<void> {
+    setJob(found);
+    let drawnThrough = 0;
+    if (found.progress.epoch > DENSE_EPOCHS) {
+      try {
+        drawnThrough = await drawSampledHistory(found.progress.epoch);
+      } catch (error) {
+        showAlert(`Could not load the history: ${message(error)}`);
+        return;
+      }
+      if (left) return;
+    }
+    cleanups.push(
+      followJob(
+        jobId,
+        {
           status: (next) => setJob(next),
           epoch: onEpoch,
           end: ({ status, epoch }) => {
@@ -302,8 +332,16 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
             connection.textContent = `Live updates stopped: ${error.message}`;
             connection.dataset.state = 'failed';
           },
-        }),
-      );
+        },
+        drawnThrough,
+      ),
+    );
+  }
+
+  api.getJob(jobId).then(
+    (found) => {
+      if (left) return; // the reader moved on before the job arrived: open no stream
+      void open(found);
     },
     (error) => {
       connection.textContent = '';

@@ -3,7 +3,7 @@ import { NotFoundError } from '../../errors.js';
 import { submitJob } from '../../queue/submit-job.js';
 import { isTerminal, type JobRecord } from '../../storage/records.js';
 import type { ApiContext } from '../context.js';
-import { AnswerCache, sendSerialized } from '../answer-cache.js';
+import { AnswerCache, answerKey, sendSerialized } from '../answer-cache.js';
 import { buildDataset } from '../dataset-input.js';
 import { runIdempotent } from '../idempotency.js';
 import { createJobLookup } from '../job-lookup.js';
@@ -116,7 +116,7 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         const { tenant } = request;
         const { id } = request.params;
-        const body = await answers.answer(`${tenant}\n${id}`, async () =>
+        const body = await answers.answer(answerKey('job', tenant, id), async () =>
           JSON.stringify(presentJob(await findJob(tenant, id))),
         );
         return sendSerialized(reply, body);
@@ -157,7 +157,9 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
           tags: ['jobs'],
           summary: 'The cost after every epoch',
           description:
-            'Every epoch in order, none twice, from `after + 1`; available while the job runs.',
+            'Every epoch in order, none twice, from `after + 1`; available while the job runs. ' +
+            'With `every=k`, only the epochs that are multiples of k: a long history in a few ' +
+            'pages, for plotting (a million epochs with `every=2000` is one page of 500).',
           params: idParamsSchema('job'),
           querystring: HistoryQuerySchema,
           response: { 200: HistoryPageSchema, ...problemResponses([400, 401, 404]) },
@@ -166,12 +168,12 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         const { tenant } = request;
         const { id } = request.params;
-        const { after, limit } = request.query;
+        const { after, limit, every } = request.query;
         const body = await answers.answer(
-          `${tenant}\n${id}\nhistory ${after} ${limit}`,
+          answerKey('history', tenant, id, after, limit, every),
           async () => {
             const job = await findJob(tenant, id);
-            const items = await store.jobs.history(job.id, after, limit);
+            const items = await store.jobs.history(job.id, after, limit, every);
             const last = items.length > 0 ? items[items.length - 1].epoch : after;
             const complete = isTerminal(job.status) && items.length < limit;
             return JSON.stringify({ items, nextAfter: complete ? null : last });

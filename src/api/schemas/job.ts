@@ -257,6 +257,8 @@ export const HistoryItemSchema = z
   })
   .meta({ id: 'HistoryItem' });
 
+const EVERY_ERROR = 'must be an integer from 1 to 1000000000';
+
 export const HistoryQuerySchema = z.strictObject({
   after: z.coerce
     .number({ error: 'must be an integer ≥ 0' })
@@ -265,6 +267,16 @@ export const HistoryQuerySchema = z.strictObject({
     .default(0)
     .meta({ description: 'Return epochs after this one.' }),
   limit: LimitQuerySchema,
+  every: z.coerce
+    .number({ error: EVERY_ERROR })
+    .int({ error: EVERY_ERROR })
+    .min(1, { error: EVERY_ERROR })
+    .max(1_000_000_000, { error: EVERY_ERROR })
+    .default(1)
+    .meta({
+      description: 'Return only the epochs that are multiples of this: a sample of a long history.',
+      examples: [1],
+    }),
 });
 
 export const HistoryPageSchema = z.object({

@@ -1,5 +1,6 @@
 import { JobQuotaExceededError, QueueFullError } from '../../errors.js';
 import {
+  firstMultipleAfter,
   JOB_STATUSES,
   type HistoryItem,
   type JobAttempt,
@@ -291,12 +292,25 @@ export class PostgresJobs implements JobStore {
     return rows.map(toLease);
   }
 
-  async history(id: string, afterEpoch: number, limit: number): Promise<HistoryItem[]> {
-    const rows = await this.db.query<HistoryRow>(
-      `SELECT epoch, cost, validation_cost, accuracy, validation_accuracy, gradient_norms, elapsed_ms
-         FROM job_history WHERE job_id = $1 AND epoch > $2 ORDER BY epoch LIMIT $3`,
-      [id, afterEpoch, limit],
-    );
+  async history(id: string, afterEpoch: number, limit: number, every = 1): Promise<HistoryItem[]> {
+    const rows =
+      every === 1
+        ? await this.db.query<HistoryRow>(
+            `SELECT epoch, cost, validation_cost, accuracy, validation_accuracy, gradient_norms,
+                    elapsed_ms
+               FROM job_history WHERE job_id = $1 AND epoch > $2 ORDER BY epoch LIMIT $3`,
+            [id, afterEpoch, limit],
+          )
+        : // Epochs first, first + every, …: one key lookup each, however long the history.
+          await this.db.query<HistoryRow>(
+            `SELECT history.epoch, cost, validation_cost, accuracy, validation_accuracy,
+                    gradient_norms, elapsed_ms
+               FROM generate_series($2::bigint, $2::bigint + ($3::bigint - 1) * $4::bigint,
+                                    $4::bigint) AS wanted(epoch)
+               JOIN job_history AS history ON history.job_id = $1 AND history.epoch = wanted.epoch
+              ORDER BY history.epoch`,
+            [id, firstMultipleAfter(afterEpoch, every), limit, every],
+          );
     return rows.map(fromHistoryRow);
   }
 

@@ -165,6 +165,20 @@ export function prepareJobStatements(db: SqliteDatabase) {
       `SELECT epoch, cost, validation_cost, accuracy, validation_accuracy, gradient_norms, elapsed_ms
          FROM job_history WHERE job_id = @id AND epoch > @after ORDER BY epoch LIMIT @limit`,
     ),
+    /** Epochs first, first + every, …: one key lookup each, however long the history. */
+    sampledHistory: db.prepare<
+      { id: string; first: number; every: number; limit: number },
+      HistoryRow
+    >(
+      `WITH RECURSIVE wanted(epoch) AS (
+         SELECT CAST(@first AS INTEGER)
+         UNION ALL SELECT epoch + CAST(@every AS INTEGER) FROM wanted LIMIT @limit)
+       SELECT history.epoch, cost, validation_cost, accuracy, validation_accuracy, gradient_norms,
+              elapsed_ms
+         FROM wanted JOIN job_history AS history
+           ON history.job_id = @id AND history.epoch = wanted.epoch
+        ORDER BY history.epoch`,
+    ),
     model: db.prepare<
       { id: string },
       { model: Buffer | null; model_epoch: number | null; model_cost: number | null }

@@ -2,6 +2,7 @@ import { JobQuotaExceededError, QueueFullError } from '../../errors.js';
 import { decodeLayers, encodeLayers } from '../codec.js';
 import type { NotificationHub } from '../notification-hub.js';
 import {
+  firstMultipleAfter,
   JOB_STATUSES,
   type AttemptOutcome,
   type HistoryItem,
@@ -368,8 +369,17 @@ export class SqliteJobs implements JobStore {
     return this.statements.runningLeases.all().map(toLease);
   }
 
-  async history(id: string, afterEpoch: number, limit: number): Promise<HistoryItem[]> {
-    return this.statements.history.all({ id, after: afterEpoch, limit }).map(fromHistoryRow);
+  async history(id: string, afterEpoch: number, limit: number, every = 1): Promise<HistoryItem[]> {
+    const rows =
+      every === 1
+        ? this.statements.history.all({ id, after: afterEpoch, limit })
+        : this.statements.sampledHistory.all({
+            id,
+            first: firstMultipleAfter(afterEpoch, every),
+            every,
+            limit,
+          });
+    return rows.map(fromHistoryRow);
   }
 
   async attempts(id: string): Promise<JobAttempt[]> {
