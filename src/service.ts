@@ -31,20 +31,14 @@ export interface ServiceOptions {
 }
 
 /**
- * Starts everything in order: store (migrations applied), recovery of jobs a dead process left
- * running, the worker pool, the dispatcher, and the HTTP server.
+ * Starts everything in order: store (migrations applied), the worker pool, the app, recovery of
+ * jobs a dead process left running, the HTTP server and the dispatcher.
  */
 export async function startService(config: Config, options: ServiceOptions): Promise<Service> {
   const { logger } = options;
   const store = await openStore(config, logger);
   const events = new JobEvents();
   const owner = currentOwner();
-
-  await recoverOrphanedJobs(store, owner, {
-    now: Date.now(),
-    maxAttempts: config.maxAttempts,
-    logger,
-  });
 
   const pool = createWorkerPool(
     config.workers,
@@ -72,6 +66,21 @@ export async function startService(config: Config, options: ServiceOptions): Pro
     isPoolUsable: () => pool.isUsable(),
     workers: pool,
   });
+  // After the app is built, so that its listeners (the metrics) hear of the recovered jobs; before
+  // the dispatcher starts, so that it finds them back in the queue.
+  try {
+    await recoverOrphanedJobs(store, owner, {
+      now: Date.now(),
+      maxAttempts: config.maxAttempts,
+      logger,
+      events,
+    });
+  } catch (error) {
+    await app.close();
+    await pool.destroy();
+    await store.close();
+    throw error;
+  }
   // Runs once Fastify refuses new requests (503 on open connections, then no new connections).
   app.addHook('preClose', async () => logger.info('no longer accepting requests'));
   const url = await app.listen({ port: config.port, host: config.host });

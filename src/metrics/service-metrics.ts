@@ -124,8 +124,6 @@ export class ServiceMetrics {
     this.epochsTrained.inc(items.length);
   };
 
-  // Known gap: a job failed by a lease expiry in claimNext or at recovery announces no event,
-  // so it is missing from this histogram (it is still counted by chainrule_jobs).
   private readonly onStatus = (job: JobRecord): void => {
     if (!isTerminal(job.status) || !job.startedAt || !job.finishedAt) return;
     const seconds = (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000;

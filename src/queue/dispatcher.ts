@@ -95,6 +95,13 @@ export class Dispatcher {
   private notified(notification: StoreNotification): void {
     if (notification.type === 'runnable' || notification.type === 'resync') {
       this.wake();
+    } else if (
+      notification.type === 'status' &&
+      notification.reason === 'leaseExpired' &&
+      notification.origin === this.options.store.notifications.origin
+    ) {
+      // Failed by this process's own claim: no attempt ran here to announce its end.
+      void this.announceStatus(notification.jobId);
     } else if (notification.type === 'cancel') {
       const running = this.running.get(notification.jobId);
       if (!running) return;

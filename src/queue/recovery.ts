@@ -1,16 +1,18 @@
 import type { Logger } from '../logger.js';
 import type { Store } from '../storage/store.js';
+import type { JobEvents } from './job-events.js';
 import { isDeadLocalOwner, type OwnerIdentity } from './owner.js';
 
 /**
  * At start: jobs left `running` by a process that is gone go back to the queue (the lost attempt
  * counts as a failure) and resume from their newest checkpoint. Gone means a dead process on
- * this host, or an expired lease; a live process elsewhere keeps its jobs.
+ * this host, or an expired lease; a live process elsewhere keeps its jobs. Each recovered job is
+ * announced on `events` (the metrics time the ones that failed for good).
  */
 export async function recoverOrphanedJobs(
   store: Store,
   owner: OwnerIdentity,
-  options: { now: number; maxAttempts: number; logger: Logger },
+  options: { now: number; maxAttempts: number; logger: Logger; events: JobEvents },
 ): Promise<string[]> {
   const recovered: string[] = [];
   for (const lease of await store.jobs.runningLeases()) {
@@ -36,6 +38,8 @@ export async function recoverOrphanedJobs(
         { jobId: lease.id, attempt: lease.attempts, status },
         'recovered a job from a stopped process',
       );
+      const job = await store.jobs.getById(lease.id);
+      if (job) options.events.emit('status', job);
     }
   }
   return recovered;

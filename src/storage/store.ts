@@ -66,6 +66,11 @@ export type StoreNotification =
       readonly jobId: string;
       readonly status: JobStatus;
       readonly origin: string;
+      /**
+       * `leaseExpired`: failed by a claimer because the process running it stopped renewing its
+       * lease too many times. No dispatcher ran it to its end, so none announces it otherwise.
+       */
+      readonly reason?: 'leaseExpired';
     }
   /**
    * The connection that receives notifications was re-established: anything published while it

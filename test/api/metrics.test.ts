@@ -2,6 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, XOR, XOR_NETWORK, type TestApp } from '../support/app.js';
 import { slowXorJob, startLiveService, type LiveService } from '../support/live-service.js';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
+import { loadConfig } from '../../src/config.js';
+import type { NetworkDefinition } from '../../src/engine/index.js';
+import { submitJob } from '../../src/queue/submit-job.js';
+import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+
+const SGD = { type: 'sgd' as const, learningRate: 0.1 };
 
 const opened: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -96,12 +102,6 @@ describe('GET /metrics', () => {
   });
 });
 
-describe('GET /metrics (known gaps)', () => {
-  it.todo(
-    'times a job failed by a lease expiry in chainrule_job_duration_seconds (no event announces it)',
-  );
-});
-
 describe('GET /metrics (real server, real workers)', () => {
   let live: LiveService | undefined;
   afterEach(async () => {
@@ -155,5 +155,48 @@ describe('GET /metrics (real server, real workers)', () => {
       }),
     ).toBe(2);
     expect(sampleValue(after, 'chainrule_workers', { state: 'idle' })).toBe(1);
+  });
+
+  it('times a job failed because the process running it stopped renewing its lease', async () => {
+    live = await startLiveService({ WORKERS: '1', MAX_ATTEMPTS: '1' });
+    const dataset = await live.call<{ id: string }>('POST', '/v1/datasets', XOR);
+
+    // Another process on the same file submits a job, claims it and dies: its lease is already
+    // over. SQLite answers at once, so no timer of the service (its look for work) runs between
+    // the two: the service cannot claim the job first.
+    const file = (live.service.store as SqliteStore).db.name;
+    const ghost = SqliteStore.open(file);
+    const job = await submitJob(
+      { store: ghost, limits: loadConfig({}).limits, queueLimit: 100, tenantJobLimit: 100 },
+      {
+        tenant: 'default',
+        network: XOR_NETWORK as NetworkDefinition,
+        dataset: { id: dataset.id },
+        training: { epochs: 10, shuffle: true, validationSplit: 0, l2: 0, optimizer: SGD },
+      },
+    );
+    const claimed = await ghost.jobs.claimNext({
+      owner: 'ghost-process',
+      now: Date.now() - 60_000,
+      leaseMs: 1_000,
+      maxAttempts: 1,
+      startedAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    expect(claimed?.job.id).toBe(job.id);
+    await ghost.close();
+
+    // The service's next look for work finds the expired lease: with one attempt allowed, the
+    // job fails, and its minute is timed like any job's.
+    await live.waitForJob(job.id, (view) => view.status === 'failed', 10_000);
+    await expect
+      .poll(async () =>
+        sampleValue(await scrapeLive(), 'chainrule_job_duration_seconds_count', {
+          status: 'failed',
+        }),
+      )
+      .toBe(1);
+    expect(
+      sampleValue(await scrapeLive(), 'chainrule_job_duration_seconds_sum', { status: 'failed' }),
+    ).toBeGreaterThanOrEqual(59);
   });
 });

@@ -15,6 +15,11 @@ export interface JobEventHubOptions {
   readonly heartbeatMs?: number;
   /** How often a watched, unfinished job is read back from the database. */
   readonly pollMs?: number;
+  /**
+   * How often the store's change stamp is looked at (SQLite: about a microsecond); when it
+   * moved, watched jobs are read back at once instead of at the next poll.
+   */
+  readonly changeWatchMs?: number;
   /** A client that has not read for this long is disconnected. */
   readonly stallTimeoutMs?: number;
 }
@@ -25,9 +30,10 @@ const CLOSE_GRACE_MS = 1000;
 /**
  * Fans job events out to every open event stream. It listens to the in-process job events
  * once, whatever the number of streams, and keeps one feed per watched job that all of that
- * job's streams share. Each feed also reads its job back from the database every `pollMs`:
- * that catches changes no local event announces (a job trained by another process, a lease
- * that expired) at the cost of one query per watched job, not per client.
+ * job's streams share. Each feed also reads its job back from the database every `pollMs`,
+ * and within `changeWatchMs` of any commit the store's change stamp reveals: that catches
+ * changes no local event announces (a job trained by another process on the same SQLite file,
+ * a lease that expired) at the cost of one query per watched job, not per client.
  */
 export class JobEventHub {
   private readonly feeds = new Map<string, JobFeed>();
@@ -35,6 +41,7 @@ export class JobEventHub {
   private readonly timers: NodeJS.Timeout[];
   private readonly stallTimeoutMs: number;
   private closed = false;
+  private lastStamp: string | null = null;
 
   constructor(private readonly options: JobEventHubOptions) {
     this.stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
@@ -44,6 +51,7 @@ export class JobEventHub {
     this.timers = [
       setInterval(() => this.heartbeat(), options.heartbeatMs ?? 15_000).unref(),
       setInterval(() => this.poll(), options.pollMs ?? 2000).unref(),
+      setInterval(() => this.pollIfChanged(), options.changeWatchMs ?? 50).unref(),
     ];
   }
 
@@ -135,6 +143,20 @@ export class JobEventHub {
     for (const stream of this.streams) stream.heartbeat();
   }
 
+  /** Reads the watched jobs back now if anything was committed since the last look. */
+  private pollIfChanged(): void {
+    if (this.feeds.size === 0) return;
+    let stamp: string | null;
+    try {
+      stamp = this.options.store.changeStamp();
+    } catch {
+      return; // the store is closing: the slow poll reports what fails
+    }
+    if (stamp === null || stamp === this.lastStamp) return;
+    this.lastStamp = stamp;
+    this.readBackFeeds();
+  }
+
   private poll(): void {
     const now = Date.now();
     for (const stream of this.streams) {
@@ -146,10 +168,15 @@ export class JobEventHub {
         stream.destroy();
       }
     }
-    // On PostgreSQL, epochs of a job another replica trains arrive through LISTEN/NOTIFY
-    // (src/queue/remote-job-events.ts) and this poll is only a fallback. Known limitation: several
-    // processes on one SQLite file have no notifications, so there such a job reaches its streams
-    // only through this poll, up to pollMs late and in bursts.
+    this.readBackFeeds();
+  }
+
+  /**
+   * On PostgreSQL, epochs of a job another replica trains arrive through LISTEN/NOTIFY
+   * (src/queue/remote-job-events.ts) and this is only a fallback. Processes on one SQLite file
+   * have no notifications: there SQLite's data version, in the change stamp, tells this one.
+   */
+  private readBackFeeds(): void {
     for (const feed of this.feeds.values()) {
       feed
         .poll(() => this.options.store.jobs.getById(feed.jobId))

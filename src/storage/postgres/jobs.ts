@@ -156,7 +156,7 @@ export class PostgresJobs implements JobStore {
             `the job's runner stopped responding ${expired.failures + 1} times`,
             options.startedAt,
           );
-          tx.notify(this.status(expired.id, 'failed'));
+          tx.notify(this.status(expired.id, 'failed', 'leaseExpired'));
           continue;
         }
         const job = fromJobRow(
@@ -344,8 +344,14 @@ export class PostgresJobs implements JobStore {
     return this.db.transaction((tx) => readCheckpoint(tx, id), { readOnlySnapshot: true });
   }
 
-  private status(id: string, status: JobStatus): StoreNotification {
-    return { type: 'status', jobId: id, status, origin: this.origin };
+  private status(id: string, status: JobStatus, reason?: 'leaseExpired'): StoreNotification {
+    return {
+      type: 'status',
+      jobId: id,
+      status,
+      origin: this.origin,
+      ...(reason ? { reason } : {}),
+    };
   }
 
   /**

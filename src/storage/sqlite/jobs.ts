@@ -49,8 +49,14 @@ export class SqliteJobs implements JobStore {
     queueMicrotask(() => notifications.forEach((notification) => this.hub.deliver(notification)));
   }
 
-  private status(id: string, status: JobStatus): StoreNotification {
-    return { type: 'status', jobId: id, status, origin: this.hub.origin };
+  private status(id: string, status: JobStatus, reason?: 'leaseExpired'): StoreNotification {
+    return {
+      type: 'status',
+      jobId: id,
+      status,
+      origin: this.hub.origin,
+      ...(reason ? { reason } : {}),
+    };
   }
 
   private endAttempt(id: string, attempt: number, outcome: AttemptOutcome): void {
@@ -170,7 +176,7 @@ export class SqliteJobs implements JobStore {
     const failedNow: string[] = [];
     const claimed = claim.immediate();
     this.announce(
-      ...failedNow.map((id) => this.status(id, 'failed')),
+      ...failedNow.map((id) => this.status(id, 'failed', 'leaseExpired')),
       ...(claimed ? [this.status(claimed.id, 'running')] : []),
     );
     if (!claimed) return null;
