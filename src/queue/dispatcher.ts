@@ -6,13 +6,11 @@ import type { ClaimedJob, Store, StoreNotification } from '../storage/store.js';
 import {
   CONTROL,
   CONTROL_BYTES,
-  TrainOutcomeSchema,
   WorkerMessageSchema,
   controlViews,
-  type TrainOutcome,
   type TrainTask,
 } from '../../workers/protocol.js';
-import { retryUntilWritten } from './backoff.js';
+import { AttemptEnd } from './attempt-end.js';
 import { HistoryWriter } from './history-writer.js';
 import type { JobEvents } from './job-events.js';
 import { toEngineOptions } from './engine-options.js';
@@ -57,6 +55,7 @@ export class Dispatcher {
   private readonly flushMs: number;
   private readonly now: () => number;
   private readonly history: HistoryWriter;
+  private readonly attemptEnd: AttemptEnd;
   private claiming: Promise<void> | null = null;
   private wakeAgain = false;
   private stopping = false;
@@ -72,6 +71,13 @@ export class Dispatcher {
     this.history = new HistoryWriter(options.store, options.events, (running) =>
       this.loseLease(running),
     );
+    this.attemptEnd = new AttemptEnd({
+      store: options.store,
+      events: options.events,
+      history: this.history,
+      maxAttempts: options.maxAttempts,
+      now: this.now,
+    });
   }
 
   get runningCount(): number {
@@ -101,7 +107,7 @@ export class Dispatcher {
       notification.origin === this.options.store.notifications.origin
     ) {
       // Failed by this process's own claim: no attempt ran here to announce its end.
-      void this.announceStatus(notification.jobId);
+      void this.attemptEnd.announceStatus(notification.jobId);
     } else if (notification.type === 'cancel') {
       const running = this.running.get(notification.jobId);
       if (!running) return;
@@ -295,11 +301,11 @@ export class Dispatcher {
           // The worker posts 'end' after its last report, and a port delivers in order: waiting
           // for it (without a timeout) means every report is stored before the end is recorded.
           await ended;
-          await this.complete(running, outcome);
+          await this.attemptEnd.complete(running, outcome);
         },
         async (error: unknown) => {
           await withTimeout(ended, 100);
-          await this.crashed(running, toError(error));
+          await this.attemptEnd.crashed(running, toError(error));
         },
       )
       .catch((error) => logger.error({ err: toError(error) }, 'could not record the end of a job'))
@@ -347,130 +353,11 @@ export class Dispatcher {
     else running.flushTimer ??= setTimeout(() => void this.history.flush(running), this.flushMs);
   }
 
-  /**
-   * Runs the write that ends an attempt, retrying while the database is unreachable: until it
-   * answers, the job stays running here and its lease is renewed once it is back.
-   */
-  private persistEnd<T>(running: RunningJob, write: () => Promise<T>): Promise<T | null> {
-    return retryUntilWritten(write, {
-      giveUp: () => running.lost,
-      onError: (error) =>
-        running.logger.warn({ err: error }, 'could not record the end of the attempt; will retry'),
-    });
-  }
-
   private loseLease(running: RunningJob): void {
     if (running.lost) return;
     running.lost = true;
     running.logger.warn('lease lost to another process; abandoning this attempt');
     signal(running, CONTROL.CANCEL);
-  }
-
-  private async complete(running: RunningJob, raw: unknown): Promise<void> {
-    const { store, events, maxAttempts } = this.options;
-    if (running.protocolError) {
-      await this.crashed(
-        running,
-        new Error(`worker sent an invalid message: ${running.protocolError}`),
-      );
-      return;
-    }
-    const parsed = TrainOutcomeSchema.safeParse(raw);
-    if (!parsed.success) {
-      await this.crashed(
-        running,
-        new Error(`worker returned an invalid outcome: ${parsed.error.issues[0]?.message}`),
-      );
-      return;
-    }
-    const outcome: TrainOutcome = parsed.data;
-    const isSuspended = outcome.type === 'result' && outcome.stopReason === 'suspended';
-    const history = await this.history.takeUnstoredReports(running, isSuspended);
-    if (running.lost) return;
-    const finishedAt = new Date().toISOString();
-    const durationMs = this.now() - running.startedAt;
-
-    if (outcome.type === 'failure') {
-      await this.persistEnd(running, () =>
-        store.jobs.finish(running.job.id, running.attempt, {
-          status: 'failed',
-          stopReason: null,
-          error: { code: outcome.code, message: outcome.message },
-          model: null,
-          lastEpoch: running.lastEpoch,
-          bestEpoch: running.bestEpoch,
-          finishedAt,
-          history,
-        }),
-      );
-      running.logger.info({ status: 'failed', code: outcome.code, durationMs }, 'job finished');
-    } else if (outcome.stopReason === 'suspended') {
-      await this.persistEnd(running, () =>
-        store.jobs.release(running.job.id, running.attempt, {
-          countFailure: false,
-          maxAttempts,
-          checkpoint: outcome.checkpoint,
-          failure: { code: 'WORKER_CRASHED', message: 'suspended' },
-          finishedAt,
-        }),
-      );
-      running.logger.info(
-        { epoch: outcome.checkpoint.epoch, durationMs },
-        'job suspended and requeued',
-      );
-    } else {
-      const { stopReason } = outcome;
-      const status = stopReason === 'cancelled' ? 'cancelled' : 'succeeded';
-      await this.persistEnd(running, () =>
-        store.jobs.finish(running.job.id, running.attempt, {
-          status,
-          stopReason,
-          error: null,
-          model: { epoch: outcome.epoch, cost: outcome.cost, layers: outcome.layers },
-          lastEpoch: outcome.checkpoint.epoch,
-          bestEpoch: outcome.bestEpoch,
-          finishedAt,
-          history,
-        }),
-      );
-      running.logger.info(
-        { status, stopReason: outcome.stopReason, epoch: outcome.epoch, durationMs },
-        'job finished',
-      );
-    }
-    // The last reports were stored with the end, in its transaction.
-    if (history.length > 0)
-      events.emit('recorded', running.job.id, history[history.length - 1].epoch);
-    await this.announceStatus(running.job.id);
-  }
-
-  private async crashed(running: RunningJob, error: Error): Promise<void> {
-    await this.history.flush(running);
-    if (running.lost) return;
-    const { store, maxAttempts } = this.options;
-    const status = await this.persistEnd(running, () =>
-      store.jobs.release(running.job.id, running.attempt, {
-        countFailure: true,
-        maxAttempts,
-        checkpoint: null,
-        failure: {
-          code: 'WORKER_CRASHED',
-          message: `the training worker crashed: ${error.message}`,
-        },
-        finishedAt: new Date().toISOString(),
-      }),
-    );
-    running.logger.error({ err: error, status }, 'training worker crashed');
-    await this.announceStatus(running.job.id);
-  }
-
-  /** Tells local listeners how a job stands now; skips the read when nobody listens. */
-  private async announceStatus(jobId: string): Promise<void> {
-    const { store, events } = this.options;
-    if (events.listenerCount('status') === 0) return;
-    // A database that fails right now costs the listeners this one event, nothing else.
-    const after = await store.jobs.getById(jobId).catch(() => null);
-    if (after) events.emit('status', after);
   }
 
   private async heartbeat(): Promise<void> {
