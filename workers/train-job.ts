@@ -72,23 +72,28 @@ export default function trainJob(task: TrainTask): TrainOutcome {
     lastPostAt = performance.now();
   };
 
+  /** Time spent waiting for the database: not training time. */
+  let waitedMs = 0;
+
   /**
    * Blocks this thread until the main thread has stored epochs up to `epoch`, or it asks the job
-   * to stop. The timeout only bounds each wait; a store or a stop request notifies at once.
-   * Known shortcoming: the engine's clock keeps running meanwhile, so for a job with microsecond
-   * epochs the wait counts toward timeLimitSeconds and elapsedMs; such a job reaches fewer
-   * epochs within its time limit than its thread alone could train.
+   * to stop. The timeout only bounds each wait; a store or a stop request notifies at once. The
+   * wait is left out of the engine's clock, so it counts toward neither timeLimitSeconds nor
+   * elapsedMs: a job with microsecond epochs trains as long as its limit says.
    */
   const waitUntilStored = (epoch: number): void => {
+    const waitStartedAt = performance.now();
     for (;;) {
       const storedEpoch = Atomics.load(stored!, 0);
-      if (Number(storedEpoch) >= epoch || Atomics.load(signal, 0) !== CONTROL.RUN) return;
+      if (Number(storedEpoch) >= epoch || Atomics.load(signal, 0) !== CONTROL.RUN) break;
       Atomics.wait(stored!, 0, storedEpoch, 100);
     }
+    waitedMs += performance.now() - waitStartedAt;
   };
 
   try {
     const result = trainer.run({
+      now: () => performance.now() - waitedMs,
       control() {
         const value = Atomics.load(signal, 0);
         return value === CONTROL.CANCEL ? 'cancel' : value === CONTROL.SUSPEND ? 'suspend' : null;

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EpochReport } from '../../src/engine/index.js';
 import { createWorkerPool, type WorkerPool } from '../../src/queue/worker-pool.js';
 import {
   CONTROL,
@@ -89,6 +90,39 @@ describe('the training worker', () => {
 
     expect(result).toMatchObject({ type: 'result', stopReason: 'cancelled', epoch: 17 });
     expect(epochs).toEqual(Array.from({ length: 17 }, (_, index) => index + 1));
+  });
+});
+
+describe('the training worker under flow control', () => {
+  it('leaves its waits for the database out of the time limit and the elapsed times', async () => {
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    const { stored } = controlViews(control);
+    const channel = new MessageChannel();
+    const reports: EpochReport[] = [];
+    channel.port1.on('message', (message: unknown) => {
+      const parsed = WorkerMessageSchema.parse(message);
+      if (parsed.type === 'progress') reports.push(...parsed.reports);
+    });
+    const base = xorTask(control, channel.port2, 10);
+    const task = { ...base, training: { ...base.training, timeLimitSeconds: 0.3 } };
+
+    const startedAt = performance.now();
+    const outcome = pool.run(task, [channel.port2]);
+    // Nothing is stored: after 11 epochs the worker waits, here for twice its time limit.
+    await expect.poll(() => reports.length).toBe(11);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    Atomics.store(stored!, 0, BigInt(Number.MAX_SAFE_INTEGER));
+    Atomics.notify(stored!, 0);
+    const result = TrainOutcomeSchema.parse(await outcome);
+    const wallMs = performance.now() - startedAt;
+    channel.port1.close();
+
+    // It then trained for its 0.3 s: the time limit stopped it, not the wait.
+    expect(result).toMatchObject({ type: 'result', stopReason: 'timeLimit' });
+    expect(result.type === 'result' && result.epoch).toBeGreaterThan(11);
+    expect(wallMs).toBeGreaterThan(900);
+    expect(reports.at(-1)!.elapsedMs).toBeGreaterThan(290);
+    expect(reports.at(-1)!.elapsedMs).toBeLessThan(450);
   });
 });
 

@@ -128,7 +128,9 @@ export const TrainingSchema = z
       .default(0)
       .meta({ description: 'Adds l2 · Σ W² over all layers to the cost.' }),
     timeLimitSeconds: positive.optional().meta({
-      description: 'Stop between two steps after this much training time; the weights are kept.',
+      description:
+        'Stop between two steps after this much training time; the weights are kept. Time the ' +
+        'worker waits for its history to be stored does not count.',
     }),
     initialModel: InitialModelSchema.optional(),
   })
