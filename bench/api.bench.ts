@@ -13,7 +13,8 @@
  *    an in-process service over real HTTP, one at a time (submit → succeeded, seen through the
  *    service's status events) and all at once, against the engine alone training the same jobs.
  *
- *   npm run bench:api   (PHASE_SECONDS=3, ROUNDS=3 by default; PARTS=polls or PARTS=overhead for one part)
+ *   npm run bench:api   (PHASE_SECONDS=3, ROUNDS=3 by default; PARTS=polls or PARTS=overhead
+ *                        for one part)
  */
 import { agent } from './api/http-client.js';
 import { measureOverhead } from './api/overhead.js';

@@ -93,24 +93,32 @@ export async function measureOverhead(): Promise<void> {
     const enginePerJob = engineMs / TINY_JOBS;
     latencies.sort((a, b) => a - b);
     const mean = latencies.reduce((sum, value) => sum + value, 0) / latencies.length;
+    const percentile = (share: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * share))];
+    const ms = (value: number, digits = 3) => `${value.toFixed(digits)} ms`;
+    const line = (label: string, figures: string) =>
+      console.log(`  ${label.padEnd(46)} ${figures}`);
+
     console.log(
-      `\n2. Overhead per job: ${TINY_JOBS} tiny jobs (W1: XOR 2-2-1, sgd 0.1, full batch, 100 epochs)`,
+      `\n2. Overhead per job: ${TINY_JOBS} tiny jobs ` +
+        '(W1: XOR 2-2-1, sgd 0.1, full batch, 100 epochs)',
     );
-    console.log(
-      `  engine alone, one thread:                      ${enginePerJob.toFixed(3)} ms a job (${engineMs.toFixed(0)} ms in all)`,
+    line('engine alone, one thread:', `${ms(enginePerJob)} a job (${ms(engineMs, 0)} in all)`);
+    line(
+      'one at a time, submit → succeeded:',
+      `mean ${ms(mean)}, median ${ms(percentile(0.5))}, p99 ${ms(percentile(0.99))}`,
     );
-    console.log(
-      `  one at a time, submit → succeeded:             mean ${mean.toFixed(3)} ms, median ${latencies[latencies.length >> 1].toFixed(3)} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)].toFixed(3)} ms`,
+    line('  service overhead per job (mean − engine):', ms(mean - enginePerJob));
+    line('  of which one HTTP round trip (GET /healthz):', ms(roundTripMs));
+    line(
+      'all at once on 2 workers:',
+      `${ms(burstMs, 0)}, ${ms(burstMs / TINY_JOBS)} a job, ` +
+        `${Math.round(TINY_JOBS / (burstMs / 1000))} jobs/s`,
     );
-    console.log(
-      `    service overhead per job (mean − engine):    ${(mean - enginePerJob).toFixed(3)} ms`,
-    );
-    console.log(`    of which one HTTP round trip (GET /healthz): ${roundTripMs.toFixed(3)} ms`);
-    console.log(
-      `  all at once on 2 workers:                      ${burstMs.toFixed(0)} ms, ${(burstMs / TINY_JOBS).toFixed(3)} ms a job, ${Math.round(TINY_JOBS / (burstMs / 1000))} jobs/s`,
-    );
-    console.log(
-      `    engine alone on 2 threads would take:        ${(engineMs / 2).toFixed(0)} ms; overhead per job ${((burstMs - engineMs / 2) / TINY_JOBS).toFixed(3)} ms of wall time`,
+    line(
+      '  engine alone on 2 threads would take:',
+      `${ms(engineMs / 2, 0)}; overhead per job ` +
+        `${ms((burstMs - engineMs / 2) / TINY_JOBS)} of wall time`,
     );
     console.log(`    (statuses of the first 20: ${[...new Set(states)].join(', ')})`);
   } finally {

@@ -18,14 +18,17 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PHASE_SECONDS = Number(process.env.PHASE_SECONDS ?? 3);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 
-interface LoadFigures {
+interface Load {
   readonly label: string;
   readonly requestsPerSecond: number;
   readonly p50: number;
   readonly p99: number;
   readonly failures: number;
-  /** Requests/s over those of the bare route measured with it; absent for the idle rows. */
-  readonly ratio?: number;
+}
+
+interface LoadFigures extends Load {
+  /** Requests/s over those of the bare route they are set against. */
+  readonly ratio: number;
 }
 
 function median(values: number[]): number {
@@ -34,7 +37,7 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-async function load(label: string, url: string): Promise<LoadFigures> {
+async function load(label: string, url: string): Promise<Load> {
   const result = await autocannon({ url, connections: 10, duration: PHASE_SECONDS });
   return {
     label,
@@ -170,14 +173,14 @@ async function pollsWhileTraining(
       `${base}/v1/jobs/${ids[0]}/history?after=${epoch}&limit=10`,
     ],
   ];
-  const rounds: LoadFigures[][] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const figures: LoadFigures[] = [];
-    for (const [label, url] of targets) figures.push(await load(label, url));
-    rounds.push(figures);
+  const rounds: Load[][] = [];
+  for (let count = 0; count < ROUNDS; count++) {
+    const round: Load[] = [];
+    for (const [label, url] of targets) round.push(await load(label, url));
+    rounds.push(round);
   }
-  const figures = targets.map(([label], index) => {
-    const runs = rounds.map((figures) => figures[index]);
+  const figures = targets.map(([label], index): LoadFigures => {
+    const runs = rounds.map((round) => round[index]);
     return {
       label,
       requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
@@ -185,7 +188,7 @@ async function pollsWhileTraining(
       p99: Math.max(...runs.map((run) => run.p99)),
       failures: runs.reduce((sum, run) => sum + run.failures, 0),
       ratio: median(
-        rounds.map((figures) => figures[index].requestsPerSecond / figures[0].requestsPerSecond),
+        rounds.map((round) => round[index].requestsPerSecond / round[0].requestsPerSecond),
       ),
     };
   });
@@ -227,33 +230,32 @@ export async function measurePolls(): Promise<void> {
       `\n1. Polls while both cores train (autocannon, 10 connections, ${PHASE_SECONDS} s each, ` +
         `${ROUNDS} rounds)`,
     );
-    const rows = [
+    const idle = [
       await load('bare route, idle', `${bare.url}/bare`),
       await load("bare route with a job's body, idle", `${bare.url}/bare-job`),
+    ];
+    const rows: LoadFigures[] = [
+      ...idle.map((row) => ({ ...row, ratio: row.requestsPerSecond / idle[0].requestsPerSecond })),
       ...(await pollsWhileTraining(service.base, bare.url, 'slow-epoch', slowEpochJob)),
       ...(await pollsWhileTraining(service.base, bare.url, 'fast-epoch', fastEpochJob)),
     ];
 
     console.log(`  ${'what'.padEnd(58)}   req/s   p50 ms   p99 ms   vs bare route   failures`);
-    let reference = rows[0];
     for (const row of rows) {
-      if (row.label.startsWith('bare route,')) reference = row;
       console.log(
         [
           `  ${row.label.padEnd(58)}`,
           Math.round(row.requestsPerSecond).toLocaleString('en').padStart(7),
           row.p50.toFixed(1).padStart(8),
           row.p99.toFixed(1).padStart(8),
-          `${(row.ratio ?? row.requestsPerSecond / reference.requestsPerSecond).toFixed(2)}×`.padStart(
-            15,
-          ),
+          `${row.ratio.toFixed(2)}×`.padStart(15),
           String(row.failures).padStart(10),
         ].join(' '),
       );
     }
     console.log(
-      '  (under training: medians over the rounds, p99 the worst round; vs bare route: median of\n' +
-        '   the ratios to the bare route measured first in each round, under the same training)',
+      '  (under training: medians over the rounds, p99 the worst round; vs bare route: median\n' +
+        '   of the ratios to the bare route measured first in each round, under the same training)',
     );
   } finally {
     await stopProcess(service.child);

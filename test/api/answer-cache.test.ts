@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { JobEvents } from '../../src/queue/job-events.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { createTestApp, XOR, XOR_NETWORK, type TestApp } from '../support/app.js';
+import { claimNext } from '../support/run-by-hand.js';
 
 describe('the answer cache', () => {
   it('builds an answer once while the stamp holds, and again once it moves', async () => {
@@ -24,7 +25,7 @@ describe('the answer cache', () => {
     expect(await cache.answer('other', build)).toBe('answer 3');
   });
 
-  it('keeps no answer built while a write committed: it may hold data older than the write', async () => {
+  it('keeps no answer built across a commit: it may hold data older than the write', async () => {
     let stamp = 's1';
     let builds = 0;
     const cache = new AnswerCache(() => stamp);
@@ -87,7 +88,7 @@ describe('polls answered from the cache', () => {
       })
     ).json().id as string;
 
-  it('see a change committed by another connection to the same file (another process) at once', async () => {
+  it('see a change another connection (another process) commits to the file at once', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'chainrule-cache-'));
     const file = join(dataDir, 'chainrule.db');
     const store = SqliteStore.open(file);
@@ -113,16 +114,10 @@ describe('polls answered from the cache', () => {
 
     // Another process on the same file claims the job.
     const other = SqliteStore.open(file);
-    const claimed = await other.jobs.claimNext({
-      owner: 'other-process',
-      now: Date.now(),
-      leaseMs: 60_000,
-      maxAttempts: 3,
-      startedAt: new Date().toISOString(),
-    });
+    const claimed = await claimNext(other, { owner: 'other-process' });
     await other.close();
 
-    expect(claimed?.job.id).toBe(id);
+    expect(claimed.job.id).toBe(id);
     expect(await poll()).toMatchObject({ status: 'running', attempts: 1 });
   });
 
@@ -133,14 +128,8 @@ describe('polls answered from the cache', () => {
     expect((await poll(`/v1/jobs/${id}`)).cancelRequested).toBe(false);
     expect((await poll(`/v1/jobs/${id}/history`)).items).toEqual([]);
 
-    const claimed = await t.store.jobs.claimNext({
-      owner: 'this-process',
-      now: Date.now(),
-      leaseMs: 60_000,
-      maxAttempts: 3,
-      startedAt: new Date().toISOString(),
-    });
-    await t.store.jobs.recordProgress(id, claimed!.job.attempts, {
+    const claimed = await claimNext(t.store);
+    await t.store.jobs.recordProgress(id, claimed.job.attempts, {
       items: [{ epoch: 1, cost: 0.7, gradientNorms: [0.1, 0.2], elapsedMs: 1 }],
       epoch: 1,
       bestEpoch: null,

@@ -2,12 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, XOR, XOR_NETWORK, type TestApp } from '../support/app.js';
 import { slowXorJob, startLiveService, type LiveService } from '../support/live-service.js';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
-import { loadConfig } from '../../src/config.js';
-import type { NetworkDefinition } from '../../src/engine/index.js';
-import { submitJob } from '../../src/queue/submit-job.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-
-const SGD = { type: 'sgd' as const, learningRate: 0.1 };
+import { claimNext, enqueueXor } from '../support/run-by-hand.js';
 
 const opened: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -159,30 +155,17 @@ describe('GET /metrics (real server, real workers)', () => {
 
   it('times a job failed because the process running it stopped renewing its lease', async () => {
     live = await startLiveService({ WORKERS: '1', MAX_ATTEMPTS: '1' });
-    const dataset = await live.call<{ id: string }>('POST', '/v1/datasets', XOR);
-
-    // Another process on the same file submits a job, claims it and dies: its lease is already
-    // over. SQLite answers at once, so no timer of the service (its look for work) runs between
-    // the two: the service cannot claim the job first.
-    const file = (live.service.store as SqliteStore).db.name;
-    const ghost = SqliteStore.open(file);
-    const job = await submitJob(
-      { store: ghost, limits: loadConfig({}).limits, queueLimit: 100, tenantJobLimit: 100 },
-      {
-        tenant: 'default',
-        network: XOR_NETWORK as NetworkDefinition,
-        dataset: { id: dataset.id },
-        training: { epochs: 10, shuffle: true, validationSplit: 0, l2: 0, optimizer: SGD },
-      },
-    );
-    const claimed = await ghost.jobs.claimNext({
+    // Another process on the same file submits a job, claims it and dies: its lease ran out a
+    // minute ago. SQLite answers at once, so no timer of the service (its look for work) runs
+    // between the two: the service cannot claim the job first.
+    const ghost = SqliteStore.open((live.service.store as SqliteStore).db.name);
+    const job = await enqueueXor(ghost);
+    const claimed = await claimNext(ghost, {
       owner: 'ghost-process',
-      now: Date.now() - 60_000,
+      at: Date.now() - 60_000,
       leaseMs: 1_000,
-      maxAttempts: 1,
-      startedAt: new Date(Date.now() - 60_000).toISOString(),
     });
-    expect(claimed?.job.id).toBe(job.id);
+    expect(claimed.job.id).toBe(job.id);
     await ghost.close();
 
     // The service's next look for work finds the expired lease: with one attempt allowed, the

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, XOR, XOR_NETWORK, type TestApp } from '../support/app.js';
+import { claimNext } from '../support/run-by-hand.js';
 import { createLogger } from '../../src/logger.js';
 import { currentOwner } from '../../src/queue/owner.js';
 import { recoverOrphanedJobs } from '../../src/queue/recovery.js';
@@ -20,15 +21,13 @@ async function orphanedJob(): Promise<string> {
     url: '/v1/jobs',
     payload: { network: XOR_NETWORK, dataset: XOR, training: { epochs: 10 } },
   });
-  const claimed = await t.store.jobs.claimNext({
+  const claimed = await claimNext(t.store, {
     owner: 'gone-process',
-    now: Date.now() - 60_000,
+    at: Date.now() - 60_000,
     leaseMs: 1_000,
-    maxAttempts: 3,
-    startedAt: new Date(Date.now() - 60_000).toISOString(),
   });
-  expect(claimed?.job.id).toBe(response.json().id);
-  return claimed!.job.id;
+  expect(claimed.job.id).toBe(response.json().id);
+  return claimed.job.id;
 }
 
 describe('recovery of jobs left running by a stopped process', () => {

@@ -1,5 +1,16 @@
-import { Trainer, encodeCheckpoint, type EpochReport } from '../../src/engine/index.js';
+import { OPEN_TENANT } from '../../src/api/authentication.js';
+import { buildDataset } from '../../src/api/dataset-input.js';
+import { loadConfig } from '../../src/config.js';
+import {
+  Trainer,
+  encodeCheckpoint,
+  type EpochReport,
+  type NetworkDefinition,
+} from '../../src/engine/index.js';
+import { submitJob } from '../../src/queue/submit-job.js';
+import type { JobRecord } from '../../src/storage/records.js';
 import type { ClaimedJob, Store } from '../../src/storage/store.js';
+import { XOR, XOR_NETWORK } from './app.js';
 
 /**
  * Route tests have no worker pool. These helpers stand in for the dispatcher on the test's own
@@ -71,17 +82,45 @@ export async function finishNextJob(store: Store): Promise<HandRun> {
   return { jobId: job.id, attempt: job.attempts, reports };
 }
 
-async function claimNext(store: Store): Promise<ClaimedJob> {
+/**
+ * Claims the oldest queued job through the store as dispatcher `owner` would. `at` dates the
+ * claim in the past: a claim a minute old with a lease of a second is one whose owner died.
+ */
+export async function claimNext(
+  store: Store,
+  { owner = OWNER, at = Date.now(), leaseMs = 60_000 } = {},
+): Promise<ClaimedJob> {
   const claimed = await store.jobs.claimNext({
-    owner: OWNER,
-    now: Date.now(),
-    leaseMs: 60_000,
+    owner,
+    now: at,
+    leaseMs,
     maxAttempts: 3,
-    startedAt: new Date().toISOString(),
+    startedAt: new Date(at).toISOString(),
   });
   if (!claimed) throw new Error('no queued job to claim');
   return claimed;
 }
+
+/** Enqueues the lecture's XOR straight through a store, as another process on its file would. */
+export function enqueueXor(store: Store): Promise<JobRecord> {
+  return submitJob(
+    { store, limits: LIMITS, queueLimit: 100, tenantJobLimit: 100 },
+    {
+      tenant: OPEN_TENANT,
+      network: XOR_NETWORK as NetworkDefinition,
+      dataset: buildDataset(XOR, OPEN_TENANT, LIMITS, 'dataset.'),
+      training: {
+        epochs: 10,
+        shuffle: true,
+        validationSplit: 0,
+        l2: 0,
+        optimizer: { type: 'sgd', learningRate: 0.1 },
+      },
+    },
+  );
+}
+
+const LIMITS = loadConfig({}).limits;
 
 function trainerFor({ job, dataset }: ClaimedJob): Trainer {
   const { training } = job;

@@ -7,14 +7,12 @@ import { h, replace } from '../dom.js';
 import { downloadLink, jobDownloads, tfjsWeightsDownload } from '../downloads.js';
 import { formatNumber, formatPercent, formatTime, progressBar, statusBadge } from '../format.js';
 import { renderGraph } from '../graph.js';
+import { drawHistorySample } from '../history-sample.js';
 import { followJob } from '../job-stream.js';
 import { isTerminal, statusVersion, type HistoryItem, type Job, type Model } from '../types.js';
 
 /** A job with more epochs than this opens from a sample of its history, not from every epoch. */
 const DENSE_EPOCHS = 2000;
-/** About how many points of such a job's past are drawn, and how many come in one request. */
-const SAMPLED_POINTS = 1000;
-const HISTORY_PAGE = 500;
 /** How often the weights of a running job are read from its newest checkpoint. */
 const WEIGHTS_REFRESH_MS = 5000;
 const LAYER_COLORS = [
@@ -280,30 +278,15 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
   cleanups.push(() => {
     left = true;
   });
-  /**
-   * Draws the epochs a long job has already trained from a sample of its history (about
-   * SAMPLED_POINTS of them, in a few requests) and resolves with the last epoch drawn; the
-   * stream then replays only what follows it. Replaying every epoch of a million-epoch job
-   * would send a million events before the curves were current.
-   */
-  async function drawSampledHistory(trained: number): Promise<number> {
-    const every = Math.ceil(trained / SAMPLED_POINTS);
-    let after = 0;
-    for (;;) {
-      const page = await api.getHistory(jobId, { after, limit: HISTORY_PAGE, every });
-      if (left) return after;
-      for (const item of page.items) onEpoch(item);
-      if (page.items.length > 0) after = page.items[page.items.length - 1].epoch;
-      if (page.items.length < HISTORY_PAGE || page.nextAfter === null) return after;
-    }
-  }
-
   async function open(found: Job): Promise<void> {
     setJob(found);
     let drawnThrough = 0;
     if (found.progress.epoch > DENSE_EPOCHS) {
       try {
-        drawnThrough = await drawSampledHistory(found.progress.epoch);
+        drawnThrough = await drawHistorySample(jobId, found.progress.epoch, {
+          draw: onEpoch,
+          stopped: () => left,
+        });
       } catch (error) {
         showAlert(`Could not load the history: ${message(error)}`);
         return;

@@ -3,15 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildDataset } from '../../../src/api/dataset-input.js';
 import { JobEventHub, type JobEventHubOptions } from '../../../src/api/events/job-event-hub.js';
-import type { NetworkDefinition } from '../../../src/engine/index.js';
 import { createLogger } from '../../../src/logger.js';
 import { JobEvents } from '../../../src/queue/job-events.js';
-import { submitJob } from '../../../src/queue/submit-job.js';
 import { SqliteStore } from '../../../src/storage/sqlite/sqlite-store.js';
 import type { HistoryItem, JobRecord } from '../../../src/storage/records.js';
 import { createTestApp, XOR, XOR_NETWORK, type TestApp } from '../../support/app.js';
+import { claimNext, enqueueXor } from '../../support/run-by-hand.js';
 
 /**
  * The hub against the real store and the real job-event emitter, driven the way the
@@ -21,7 +19,6 @@ import { createTestApp, XOR, XOR_NETWORK, type TestApp } from '../../support/app
 let t: TestApp;
 let hub: JobEventHub;
 const logger = createLogger('silent');
-const SGD = { type: 'sgd' as const, learningRate: 0.1 };
 
 beforeEach(async () => {
   t = await createTestApp();
@@ -218,7 +215,7 @@ describe('JobEventHub', () => {
     expect(t.events.listenerCount('epochs')).toBe(listeners);
     expect(hub.watchedJobCount).toBe(1);
     expect(history.mock.calls.length).toBe(replayReads); // live epochs came from memory
-    // One read of the job per look (a poll, or a commit seen) for all 100 clients, not one per client.
+    // One read of the job per look (a poll, or a commit seen) for all 100 clients, not per client.
     expect(looks.mock.calls.length).toBeGreaterThan(0);
     expect(getById.mock.calls.length).toBeGreaterThan(0);
     expect(getById.mock.calls.length).toBeLessThanOrEqual(looks.mock.calls.length);
@@ -266,28 +263,14 @@ describe('JobEventHub', () => {
     ]);
   });
 
-  it('follows a job trained by another process on the same SQLite file within a moment', async () => {
+  it('follows a job another process on the same SQLite file trains, within a moment', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'chainrule-hub-'));
     const file = join(dataDir, 'chainrule.db');
     const here = SqliteStore.open(file);
     const there = SqliteStore.open(file);
     try {
-      const submitted = await submitJob(
-        { store: there, limits: t.config.limits, queueLimit: 100, tenantJobLimit: 100 },
-        {
-          tenant: 'default',
-          network: XOR_NETWORK as NetworkDefinition,
-          dataset: buildDataset(XOR, 'default', t.config.limits, 'dataset.'),
-          training: { epochs: 10, shuffle: true, validationSplit: 0, l2: 0, optimizer: SGD },
-        },
-      );
-      const claimed = (await there.jobs.claimNext({
-        owner: 'other-process',
-        now: Date.now(),
-        leaseMs: 60_000,
-        maxAttempts: 3,
-        startedAt: new Date().toISOString(),
-      }))!.job;
+      const submitted = await enqueueXor(there);
+      const claimed = (await claimNext(there, { owner: 'other-process' })).job;
       // Nothing of the other process is announced here, and the slow poll never comes.
       hub = new JobEventHub({ store: here, events: new JobEvents(), logger, pollMs: 3_600_000 });
       const client = consume(hub.open((await here.jobs.getById(submitted.id))!, 0, logger));
