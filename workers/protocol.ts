@@ -10,9 +10,10 @@ import { decodeReportBatch, type ReportBatch } from './report-batch.js';
 
 /**
  * The typed messages between the main thread and a training worker. The main thread sends one
- * TrainTask; the worker streams ProgressMessages over the task's port, ends the stream with
- * an EndMessage, and returns a TrainOutcome. Messages from the worker are validated here, at
- * the boundary, like any external input.
+ * TrainTask; the worker streams ProgressMessages over the task's port and returns a TrainOutcome
+ * that carries the reports it did not send yet and how many messages it sent, so that a short
+ * job costs one message back, not three. Messages from the worker are validated here, at the
+ * boundary, like any external input.
  */
 
 /** Values of the shared control word the main thread writes and the worker polls between steps. */
@@ -76,34 +77,42 @@ const floats = z.custom<Float64Array>(
 
 const CheckpointSchema = z.object({ epoch: z.number().int().nonnegative(), state: bytes });
 
+/** A ReportBatch (see report-batch.ts), decoded here into reports. */
+const ReportBatchSchema = z.unknown().transform((batch, context): EpochReport[] => {
+  try {
+    return decodeReportBatch(batch);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
 export const ProgressMessageSchema = z.object({
   type: z.literal('progress'),
-  /** A ReportBatch (see report-batch.ts), decoded here into reports. */
-  reports: z.unknown().transform((batch, context): EpochReport[] => {
-    try {
-      return decodeReportBatch(batch);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  }),
+  reports: ReportBatchSchema,
   /** The best epoch so far after these reports. */
   bestEpoch: z.number().int().positive().nullable(),
   checkpoint: CheckpointSchema.nullable(),
 });
 
-export const EndMessageSchema = z.object({ type: z.literal('end') });
-
-export const WorkerMessageSchema = z.discriminatedUnion('type', [
-  ProgressMessageSchema,
-  EndMessageSchema,
-]);
+/** The only message a worker posts on its port. */
+export const WorkerMessageSchema = ProgressMessageSchema;
 
 /** A progress message as the worker posts it: its reports still a batch. */
 export type ProgressMessage = Omit<z.input<typeof ProgressMessageSchema>, 'reports'> & {
   reports: ReportBatch;
 };
 export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
+
+/** What every outcome carries besides how the attempt ended. */
+const UNSENT = {
+  /** Reports of the last epochs, not sent in a progress message (a short job sends none). */
+  reports: ReportBatchSchema,
+  /** The best epoch after those reports. */
+  bestEpoch: z.number().int().positive().nullable(),
+  /** Progress messages the worker posted: all are stored before the end is recorded. */
+  progressMessages: z.number().int().nonnegative(),
+};
 
 const MatrixSchema = z.object({
   rows: z.number().int().positive(),
@@ -112,27 +121,43 @@ const MatrixSchema = z.object({
 });
 
 export const TrainOutcomeSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('result'),
-    stopReason: z.enum([
-      'epochs',
-      'targetCost',
-      'earlyStopping',
-      'timeLimit',
-      'cancelled',
-      'suspended',
-    ]),
-    epoch: z.number().int().nonnegative(),
-    cost: z.number().nullable(),
-    bestEpoch: z.number().int().positive().nullable(),
-    layers: z.array(z.object({ W: MatrixSchema, b: MatrixSchema })),
-    checkpoint: CheckpointSchema,
-  }),
+  z
+    .object({
+      type: z.literal('result'),
+      stopReason: z.enum([
+        'epochs',
+        'targetCost',
+        'earlyStopping',
+        'timeLimit',
+        'cancelled',
+        'suspended',
+      ]),
+      /** The epoch of `layers` (the best one when the best weights were restored). */
+      epoch: z.number().int().nonnegative(),
+      cost: z.number().nullable(),
+      layers: z.array(z.object({ W: MatrixSchema, b: MatrixSchema })),
+      /** The last epoch that finished: later history rows of an earlier attempt are stale. */
+      lastEpoch: z.number().int().nonnegative(),
+      /** The engine's state to resume from: only a suspended job sends it. */
+      checkpoint: CheckpointSchema.nullable(),
+      ...UNSENT,
+    })
+    .refine((outcome) => outcome.stopReason !== 'suspended' || outcome.checkpoint !== null, {
+      message: 'a suspended job must return its checkpoint',
+      path: ['checkpoint'],
+    }),
   z.object({
     type: z.literal('failure'),
     code: z.enum(['TRAINING_DIVERGED', 'TIME_LIMIT_EXCEEDED']),
     message: z.string(),
+    ...UNSENT,
   }),
 ]);
+
+/** An outcome as the worker returns it: its reports still a batch. */
+export type TrainOutcomeSent = DistributiveOmit<z.input<typeof TrainOutcomeSchema>, 'reports'> & {
+  reports: ReportBatch;
+};
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export type TrainOutcome = z.infer<typeof TrainOutcomeSchema>;

@@ -10,7 +10,7 @@ import {
   CONTROL,
   controlViews,
   type ProgressMessage,
-  type TrainOutcome,
+  type TrainOutcomeSent,
   type TrainTask,
 } from './protocol.js';
 import { ReportBatchBuilder } from './report-batch.js';
@@ -34,9 +34,10 @@ const JOB_FAILURE_CODES = new Set(['TRAINING_DIVERGED', 'TIME_LIMIT_EXCEEDED']);
 
 /**
  * Trains one job on this worker thread: runs the engine, streams batched epoch reports and
- * periodic checkpoints over the task's port, and returns the model. No HTTP, no database.
+ * periodic checkpoints over the task's port, and returns the model with the reports not sent
+ * yet. No HTTP, no database.
  */
-export default function trainJob(task: TrainTask): TrainOutcome {
+export default function trainJob(task: TrainTask): TrainOutcomeSent {
   const { dataset, port } = task;
   const { signal, stored } = controlViews(task.control);
   const resumeFrom = task.checkpoint ? decodeCheckpoint(task.checkpoint) : undefined;
@@ -55,6 +56,7 @@ export default function trainJob(task: TrainTask): TrainOutcome {
   let lastPostAt = performance.now();
   let lastCheckpointAt = lastPostAt;
   let lastCheckpointEpoch = resumeFrom?.epoch ?? 0;
+  let progressMessages = 0;
 
   const flush = (): void => {
     if (pending.size === 0 && pendingCheckpoint === null) return;
@@ -68,6 +70,7 @@ export default function trainJob(task: TrainTask): TrainOutcome {
     const transfer = [reports.values.buffer as ArrayBuffer];
     if (pendingCheckpoint) transfer.push(pendingCheckpoint.state.buffer as ArrayBuffer);
     port.postMessage(message, transfer);
+    progressMessages++;
     pendingCheckpoint = null;
     lastPostAt = performance.now();
   };
@@ -128,28 +131,42 @@ export default function trainJob(task: TrainTask): TrainOutcome {
         }
       },
     });
-    flush();
-
-    const checkpoint = encodeCheckpoint(result.checkpoint as TrainingCheckpoint);
-    const outcome: TrainOutcome = {
+    // Returned with the reports not sent yet: a job that ends within one report interval posts
+    // nothing. A periodic checkpoint was posted at once, so none is left pending here.
+    return {
       type: 'result',
       stopReason: result.stopReason,
       epoch: result.epoch,
       cost: result.cost,
-      bestEpoch: result.bestEpoch,
       layers: result.layers,
-      checkpoint: { epoch: result.checkpoint.epoch, state: checkpoint },
+      lastEpoch: result.checkpoint.epoch,
+      // Only a suspended job resumes from its state: encoding it for any other costs the job.
+      checkpoint:
+        result.stopReason === 'suspended'
+          ? {
+              epoch: result.checkpoint.epoch,
+              state: encodeCheckpoint(result.checkpoint as TrainingCheckpoint),
+            }
+          : null,
+      reports: pending.take(),
+      bestEpoch: result.bestEpoch,
+      progressMessages,
     };
-    // Returned by structured clone: the model is small next to the dataset, which was transferred.
-    return outcome;
   } catch (error) {
-    flush();
     if (error instanceof EngineError && JOB_FAILURE_CODES.has(error.code)) {
-      return { type: 'failure', code: error.code as 'TRAINING_DIVERGED', message: error.message };
+      return {
+        type: 'failure',
+        code: error.code as 'TRAINING_DIVERGED',
+        message: error.message,
+        reports: pending.take(),
+        bestEpoch: trainer.bestEpoch,
+        progressMessages,
+      };
     }
+    // A crash: the epochs that finished are still stored before the attempt is retried.
+    flush();
     throw error;
   } finally {
-    port.postMessage({ type: 'end' });
     port.close();
   }
 }

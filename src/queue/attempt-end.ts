@@ -1,4 +1,4 @@
-import { TrainOutcomeSchema, type TrainOutcome } from '../../workers/protocol.js';
+import type { TrainOutcome } from '../../workers/protocol.js';
 import type { Store } from '../storage/store.js';
 import { retryUntilWritten } from './backoff.js';
 import type { HistoryWriter } from './history-writer.js';
@@ -22,8 +22,8 @@ export interface AttemptEndOptions {
 export class AttemptEnd {
   constructor(private readonly options: AttemptEndOptions) {}
 
-  /** Records a finished attempt from what the worker returned (validated here first). */
-  async complete(running: RunningJob, raw: unknown): Promise<void> {
+  /** Records a finished attempt from what the worker returned (validated at the boundary). */
+  async complete(running: RunningJob, outcome: TrainOutcome): Promise<void> {
     const { store, events, maxAttempts } = this.options;
     if (running.protocolError) {
       await this.crashed(
@@ -32,15 +32,6 @@ export class AttemptEnd {
       );
       return;
     }
-    const parsed = TrainOutcomeSchema.safeParse(raw);
-    if (!parsed.success) {
-      await this.crashed(
-        running,
-        new Error(`worker returned an invalid outcome: ${parsed.error.issues[0]?.message}`),
-      );
-      return;
-    }
-    const outcome: TrainOutcome = parsed.data;
     const isSuspended = outcome.type === 'result' && outcome.stopReason === 'suspended';
     const history = await this.options.history.takeUnstoredReports(running, isSuspended);
     if (running.lost) return;
@@ -66,15 +57,13 @@ export class AttemptEnd {
         store.jobs.release(running.job.id, running.attempt, {
           countFailure: false,
           maxAttempts,
-          checkpoint: outcome.checkpoint,
+          // TrainOutcomeSchema holds a suspended job to returning its checkpoint.
+          checkpoint: outcome.checkpoint!,
           failure: { code: 'WORKER_CRASHED', message: 'suspended' },
           finishedAt,
         }),
       );
-      running.logger.info(
-        { epoch: outcome.checkpoint.epoch, durationMs },
-        'job suspended and requeued',
-      );
+      running.logger.info({ epoch: outcome.lastEpoch, durationMs }, 'job suspended and requeued');
     } else {
       const { stopReason } = outcome;
       const status = stopReason === 'cancelled' ? 'cancelled' : 'succeeded';
@@ -84,7 +73,7 @@ export class AttemptEnd {
           stopReason,
           error: null,
           model: { epoch: outcome.epoch, cost: outcome.cost, layers: outcome.layers },
-          lastEpoch: outcome.checkpoint.epoch,
+          lastEpoch: outcome.lastEpoch,
           bestEpoch: outcome.bestEpoch,
           finishedAt,
           history,

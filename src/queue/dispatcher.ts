@@ -1,11 +1,12 @@
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
 import { toError } from '../errors.js';
-import type { HistoryItem, StoredCheckpoint } from '../storage/records.js';
+import type { HistoryItem } from '../storage/records.js';
 import type { ClaimedJob, Store, StoreNotification } from '../storage/store.js';
 import {
   CONTROL,
   CONTROL_BYTES,
+  TrainOutcomeSchema,
   WorkerMessageSchema,
   controlViews,
   type TrainTask,
@@ -250,26 +251,19 @@ export class Dispatcher {
     );
 
     const channel = new MessageChannel();
-    const ended = new Promise<void>((resolve) => {
-      channel.port1.on('message', (message: unknown) => {
-        const parsed = WorkerMessageSchema.safeParse(message);
-        if (!parsed.success) {
-          // Dropping it would silently lose epochs: stop the attempt and let it be retried.
-          logger.error({ issues: parsed.error.issues.slice(0, 3) }, 'invalid message from worker');
-          running.protocolError ??= parsed.error.issues[0]?.message ?? 'invalid message';
-          signal(running, CONTROL.CANCEL);
-          return;
-        }
-        if (parsed.data.type === 'end') resolve();
-        else
-          this.receiveProgress(
-            running,
-            parsed.data.reports,
-            parsed.data.bestEpoch,
-            parsed.data.checkpoint,
-          );
-      });
-      channel.port1.on('close', () => resolve());
+    const port = new ProgressPort(channel.port1, (message) => {
+      const parsed = WorkerMessageSchema.safeParse(message);
+      if (!parsed.success) {
+        // Dropping it would silently lose epochs: stop the attempt and let it be retried.
+        logger.error({ issues: parsed.error.issues.slice(0, 3) }, 'invalid message from worker');
+        running.protocolError ??= parsed.error.issues[0]?.message ?? 'invalid message';
+        signal(running, CONTROL.CANCEL);
+        return;
+      }
+      const { reports, bestEpoch, checkpoint } = parsed.data;
+      this.acceptReports(running, reports, bestEpoch);
+      if (checkpoint) running.pendingCheckpoint = checkpoint;
+      this.scheduleWrite(running);
     });
 
     const task: TrainTask = {
@@ -297,20 +291,31 @@ export class Dispatcher {
     const done = this.options.pool
       .run(task, transfer)
       .then(
-        async (outcome) => {
-          // The worker posts 'end' after its last report, and a port delivers in order: waiting
-          // for it (without a timeout) means every report is stored before the end is recorded.
-          await ended;
+        async (raw) => {
+          const parsed = TrainOutcomeSchema.safeParse(raw);
+          if (!parsed.success) {
+            await withTimeout(port.closed, 100);
+            const issue = parsed.error.issues[0];
+            const where = issue?.path.join('.') ?? '';
+            const error = `worker returned an invalid outcome: ${where} ${issue?.message}`;
+            await this.attemptEnd.crashed(running, new Error(error));
+            return;
+          }
+          // A port delivers in order, but apart from the outcome: every report is stored before
+          // the end is recorded, so wait (without a timeout) for all the worker sent.
+          const outcome = parsed.data;
+          await port.received(outcome.progressMessages);
+          this.acceptReports(running, outcome.reports, outcome.bestEpoch);
           await this.attemptEnd.complete(running, outcome);
         },
         async (error: unknown) => {
-          await withTimeout(ended, 100);
+          await withTimeout(port.closed, 100);
           await this.attemptEnd.crashed(running, toError(error));
         },
       )
       .catch((error) => logger.error({ err: toError(error) }, 'could not record the end of a job'))
       .finally(() => {
-        channel.port1.close();
+        port.close();
         this.running.delete(job.id);
         this.finished.delete(done);
         this.wake();
@@ -318,39 +323,44 @@ export class Dispatcher {
     this.finished.add(done);
   }
 
-  private receiveProgress(
+  /** Takes reports from the worker into the job's unstored history and announces new epochs. */
+  private acceptReports(
     running: RunningJob,
     reports: HistoryItem[],
     bestEpoch: number | null,
-    checkpoint: StoredCheckpoint | null,
   ): void {
-    if (reports.length > 0) {
-      const last = reports[reports.length - 1];
-      running.pending.push(...reports);
-      running.lastEpoch = last.epoch;
-      running.lastCost = last.cost;
-      running.lastValidationCost = last.validationCost ?? null;
-      const fresh = reports.filter((report) => report.epoch > running.announcedEpoch);
-      if (fresh.length > 0) {
-        running.announcedEpoch = fresh[fresh.length - 1].epoch;
-        this.options.events.emit('epochs', running.job.id, fresh);
-      }
-      if (running.logger.isLevelEnabled('debug')) {
-        for (const report of reports)
-          running.logger.debug({ epoch: report.epoch, cost: report.cost }, 'epoch');
-      }
-    }
     running.bestEpoch = bestEpoch;
-    if (checkpoint) running.pendingCheckpoint = checkpoint;
+    if (reports.length === 0) return;
+    const last = reports[reports.length - 1];
+    running.pending.push(...reports);
+    running.lastEpoch = last.epoch;
+    running.lastCost = last.cost;
+    running.lastValidationCost = last.validationCost ?? null;
+    const fresh = reports.filter((report) => report.epoch > running.announcedEpoch);
+    if (fresh.length > 0) {
+      running.announcedEpoch = fresh[fresh.length - 1].epoch;
+      this.options.events.emit('epochs', running.job.id, fresh);
+    }
+    if (running.logger.isLevelEnabled('debug')) {
+      for (const report of reports)
+        running.logger.debug({ epoch: report.epoch, cost: report.cost }, 'epoch');
+    }
+  }
 
-    // A checkpoint, a full transaction's worth, or a worker that may be waiting for the database
-    // is written at once; fewer reports wait up to flushMs, so that a slow job costs a few
-    // transactions per second, not one per epoch.
+  /**
+   * A checkpoint, a full transaction's worth, or a worker that may be waiting for the database
+   * is written at once; fewer reports wait up to flushMs, so that a slow job costs a few
+   * transactions per second, not one per epoch.
+   */
+  private scheduleWrite(running: RunningJob): void {
     const workerMayWait =
       running.lastEpoch - Number(running.storedEpoch[0]) > MAX_UNSTORED_EPOCHS / 2;
     const isFullTransaction = running.pending.length >= ROWS_PER_TRANSACTION;
-    if (checkpoint || workerMayWait || isFullTransaction) void this.history.flush(running);
-    else running.flushTimer ??= setTimeout(() => void this.history.flush(running), this.flushMs);
+    if (running.pendingCheckpoint || workerMayWait || isFullTransaction) {
+      void this.history.flush(running);
+    } else {
+      running.flushTimer ??= setTimeout(() => void this.history.flush(running), this.flushMs);
+    }
   }
 
   private loseLease(running: RunningJob): void {
@@ -381,6 +391,55 @@ export class Dispatcher {
       }
     } catch (error) {
       this.options.logger.warn({ err: toError(error) }, 'could not renew leases');
+    }
+  }
+}
+
+/**
+ * The main thread's end of a job's progress channel: hands each message to `onMessage` and
+ * counts them, so that the end of the attempt can wait until everything the worker sent is in.
+ */
+class ProgressPort {
+  private count = 0;
+  private isClosed = false;
+  private waiter: { count: number; resolve: () => void } | null = null;
+  /** Settles once the worker's side is gone (it closes the port as it returns, or it died). */
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly port: MessagePort,
+    onMessage: (message: unknown) => void,
+  ) {
+    port.on('message', (message: unknown) => {
+      this.count++;
+      onMessage(message);
+      this.settle();
+    });
+    this.closed = new Promise((resolve) =>
+      port.on('close', () => {
+        this.isClosed = true;
+        this.settle();
+        resolve();
+      }),
+    );
+  }
+
+  /** Settles once `count` messages have arrived (or the port closed: nothing more can). */
+  received(count: number): Promise<void> {
+    if (this.count >= count || this.isClosed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiter = { count, resolve };
+    });
+  }
+
+  close(): void {
+    this.port.close();
+  }
+
+  private settle(): void {
+    if (this.waiter && (this.count >= this.waiter.count || this.isClosed)) {
+      this.waiter.resolve();
+      this.waiter = null;
     }
   }
 }

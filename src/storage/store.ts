@@ -205,6 +205,15 @@ export interface CreateJobOptions {
   readonly idempotency?: IdempotentWrite<JobRecord>;
 }
 
+/** How a running job goes back to the queue (or fails): see JobStore.release. */
+export interface ReleaseOptions {
+  readonly countFailure: boolean;
+  readonly maxAttempts: number;
+  readonly checkpoint: StoredCheckpoint | null;
+  readonly failure: JobError;
+  readonly finishedAt: string;
+}
+
 export interface ClaimOptions {
   readonly owner: string;
   readonly now: number;
@@ -247,17 +256,7 @@ export interface JobStore {
    * `countFailure`), keeping its newest checkpoint; fails it with `failure` instead once
    * failures reach maxAttempts. Returns the resulting status, or null if fenced out.
    */
-  release(
-    id: string,
-    attempt: number,
-    options: {
-      countFailure: boolean;
-      maxAttempts: number;
-      checkpoint: StoredCheckpoint | null;
-      failure: JobError;
-      finishedAt: string;
-    },
-  ): Promise<JobStatus | null>;
+  release(id: string, attempt: number, options: ReleaseOptions): Promise<JobStatus | null>;
   /** Queued: cancelled at once. Running: flagged for the runner. Terminal: unchanged. */
   requestCancel(tenant: string, id: string, finishedAt: string): Promise<JobRecord | null>;
   runningLeases(): Promise<LeaseInfo[]>;

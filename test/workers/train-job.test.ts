@@ -70,9 +70,10 @@ describe('the training worker', () => {
         };
         check();
       });
+    let messages = 0;
     channel.port1.on('message', (message: unknown) => {
-      const parsed = WorkerMessageSchema.parse(message);
-      if (parsed.type === 'progress') epochs.push(...parsed.reports.map((report) => report.epoch));
+      messages++;
+      epochs.push(...WorkerMessageSchema.parse(message).reports.map((report) => report.epoch));
     });
 
     const outcome = pool.run(xorTask(control, channel.port2, 10), [channel.port2]);
@@ -87,9 +88,77 @@ describe('the training worker', () => {
     Atomics.notify(stored!, 0);
     const result = TrainOutcomeSchema.parse(await outcome);
     channel.port1.close();
+    epochs.push(...result.reports.map((report) => report.epoch));
 
-    expect(result).toMatchObject({ type: 'result', stopReason: 'cancelled', epoch: 17 });
+    expect(result).toMatchObject({
+      type: 'result',
+      stopReason: 'cancelled',
+      epoch: 17,
+      lastEpoch: 17,
+      checkpoint: null,
+      progressMessages: messages,
+    });
     expect(epochs).toEqual(Array.from({ length: 17 }, (_, index) => index + 1));
+  });
+});
+
+describe('the outcome of a training worker', () => {
+  it('carries the reports it did not post: a job that ends within one report interval posts none', async () => {
+    const channel = new MessageChannel();
+    let messages = 0;
+    channel.port1.on('message', () => messages++);
+    const base = xorTask(new SharedArrayBuffer(CONTROL_BYTES), channel.port2, 10_000);
+    const task = { ...base, training: { ...base.training, epochs: 30 }, reportEveryMs: 60_000 };
+
+    const result = TrainOutcomeSchema.parse(await pool.run(task, [channel.port2]));
+    channel.port1.close();
+
+    expect(messages).toBe(0);
+    expect(result).toMatchObject({ type: 'result', stopReason: 'epochs', progressMessages: 0 });
+    expect(result.reports.map((report) => report.epoch)).toEqual(
+      Array.from({ length: 30 }, (_, index) => index + 1),
+    );
+    // Nothing resumes a finished job: its engine state is not encoded.
+    expect(result.type === 'result' && result.checkpoint).toBeNull();
+  });
+
+  it('returns the state to resume from when the job is suspended', async () => {
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    const { signal, stored } = controlViews(control);
+    const channel = new MessageChannel();
+    let reported = 0;
+    channel.port1.on('message', (message: unknown) => {
+      reported = WorkerMessageSchema.parse(message).reports.at(-1)?.epoch ?? reported;
+    });
+
+    const outcome = pool.run(xorTask(control, channel.port2, 10), [channel.port2]);
+    await expect.poll(() => reported).toBe(11);
+    Atomics.store(signal, 0, CONTROL.SUSPEND);
+    Atomics.notify(stored!, 0);
+    const result = TrainOutcomeSchema.parse(await outcome);
+    channel.port1.close();
+
+    expect(result).toMatchObject({ type: 'result', stopReason: 'suspended', lastEpoch: 11 });
+    const checkpoint = result.type === 'result' ? result.checkpoint : null;
+    expect(checkpoint?.epoch).toBe(11);
+    expect(checkpoint?.state.byteLength).toBeGreaterThan(0);
+  });
+
+  it('is refused when a suspended job returns no checkpoint', () => {
+    const parsed = TrainOutcomeSchema.safeParse({
+      type: 'result',
+      stopReason: 'suspended',
+      epoch: 3,
+      cost: 0.5,
+      layers: [],
+      lastEpoch: 3,
+      checkpoint: null,
+      reports: { count: 0, layers: 0, values: new Float64Array(0) },
+      bestEpoch: null,
+      progressMessages: 0,
+    });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['checkpoint']);
   });
 });
 
@@ -100,8 +169,7 @@ describe('the training worker under flow control', () => {
     const channel = new MessageChannel();
     const reports: EpochReport[] = [];
     channel.port1.on('message', (message: unknown) => {
-      const parsed = WorkerMessageSchema.parse(message);
-      if (parsed.type === 'progress') reports.push(...parsed.reports);
+      reports.push(...WorkerMessageSchema.parse(message).reports);
     });
     const base = xorTask(control, channel.port2, 10);
     const task = { ...base, training: { ...base.training, timeLimitSeconds: 0.3 } };
@@ -116,6 +184,7 @@ describe('the training worker under flow control', () => {
     const result = TrainOutcomeSchema.parse(await outcome);
     const wallMs = performance.now() - startedAt;
     channel.port1.close();
+    reports.push(...result.reports);
 
     // It then trained for its 0.3 s: the time limit stopped it, not the wait.
     expect(result).toMatchObject({ type: 'result', stopReason: 'timeLimit' });

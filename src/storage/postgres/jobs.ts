@@ -20,6 +20,7 @@ import type {
   ListOptions,
   NewJob,
   ProgressWrite,
+  ReleaseOptions,
   StoreNotification,
 } from '../store.js';
 import { bufferToFloat64, decodeLayers } from '../codec.js';
@@ -231,17 +232,7 @@ export class PostgresJobs implements JobStore {
     });
   }
 
-  async release(
-    id: string,
-    attempt: number,
-    options: {
-      countFailure: boolean;
-      maxAttempts: number;
-      checkpoint: StoredCheckpoint | null;
-      failure: { code: string; message: string };
-      finishedAt: string;
-    },
-  ): Promise<JobStatus | null> {
+  async release(id: string, attempt: number, options: ReleaseOptions): Promise<JobStatus | null> {
     return this.db.transaction(async (tx) => {
       const lease = await lockLease(tx, id);
       if (!lease || lease.attempts !== attempt || lease.status !== 'running') return null;

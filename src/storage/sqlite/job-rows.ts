@@ -29,6 +29,18 @@ export interface JobRow {
   finished_at: string | null;
 }
 
+/** A claimed job's dataset, warm-start weights and newest checkpoint, read in one statement. */
+export interface ClaimInputsRow {
+  inputs: Buffer;
+  targets: Buffer;
+  rows: number;
+  input_size: number;
+  target_size: number;
+  initial_model: Buffer | null;
+  checkpoint_epoch: number | null;
+  checkpoint_state: Buffer | null;
+}
+
 export interface HistoryRow {
   epoch: number;
   cost: number;

@@ -3,6 +3,7 @@ import type { SqliteDatabase } from './database.js';
 import {
   COLUMNS,
   type AttemptRow,
+  type ClaimInputsRow,
   type HistoryRow,
   type JobRow,
   type LeaseRow,
@@ -14,11 +15,12 @@ export const HISTORY_BLOCK_ROWS = [64, 16, 4, 1];
 /** Every statement of the jobs, history, checkpoint and attempt tables, prepared once. */
 export function prepareJobStatements(db: SqliteDatabase) {
   return {
-    insert: db.prepare(
+    insert: db.prepare<Record<string, unknown>, JobRow>(
       `INSERT INTO jobs (id, tenant, status, network, network_id, dataset_id, training, initial_model,
          epochs, created_at)
        VALUES (@id, @tenant, 'queued', @network, @networkId, @datasetId, @training, @initialModel,
-         @epochs, @createdAt)`,
+         @epochs, @createdAt)
+       RETURNING ${COLUMNS}`,
     ),
     byId: db.prepare<{ tenant: string; id: string }, JobRow>(
       `SELECT ${COLUMNS} FROM jobs WHERE id = @id AND tenant = @tenant`,
@@ -44,6 +46,13 @@ export function prepareJobStatements(db: SqliteDatabase) {
       'SELECT status, count(*) AS count FROM jobs GROUP BY status',
     ),
 
+    /** Whether a claim could find anything: a read, without the write lock or a commit. */
+    hasClaimable: db
+      .prepare<{ now: number }, number>(
+        `SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'queued')
+             OR EXISTS (SELECT 1 FROM jobs WHERE status = 'running' AND lease_expires_at < @now)`,
+      )
+      .pluck(),
     /** The oldest running job whose lease ran out: its owner is presumed dead. */
     nextExpired: db.prepare<{ now: number }, { id: string; attempts: number; failures: number }>(
       `SELECT id, attempts, failures FROM jobs WHERE status = 'running' AND lease_expires_at < @now
@@ -66,22 +75,25 @@ export function prepareJobStatements(db: SqliteDatabase) {
                  heads.seq
         LIMIT 1`,
     ),
-    claim: db.prepare(
+    claim: db.prepare<Record<string, unknown>, JobRow>(
       `UPDATE jobs SET status = 'running', attempts = attempts + 1, failures = failures + @failed,
          lease_owner = @owner, lease_expires_at = @expires, started_at = COALESCE(started_at, @startedAt)
-       WHERE id = @id`,
+       WHERE id = @id
+       RETURNING ${COLUMNS}`,
     ),
     failExpired: db.prepare(
       `UPDATE jobs SET status = 'failed', failures = failures + 1, error_code = 'WORKER_CRASHED',
          error_message = @message, lease_owner = NULL, lease_expires_at = NULL, finished_at = @finishedAt
        WHERE id = @id AND attempts = @attempts AND status = 'running'`,
     ),
-    datasetShape: db.prepare<
-      { id: string },
-      { rows: number; input_size: number; target_size: number }
-    >('SELECT rows, input_size, target_size FROM datasets WHERE id = @id'),
-    initialModel: db.prepare<{ id: string }, { initial_model: Buffer | null }>(
-      'SELECT initial_model FROM jobs WHERE id = @id',
+    /** What a worker needs besides the job: its dataset, warm-start weights and checkpoint. */
+    claimInputs: db.prepare<{ id: string }, ClaimInputsRow>(
+      `SELECT datasets.inputs, datasets.targets, datasets.rows, datasets.input_size,
+              datasets.target_size, jobs.initial_model, checkpoint.epoch AS checkpoint_epoch,
+              checkpoint.state AS checkpoint_state
+         FROM jobs JOIN datasets ON datasets.id = jobs.dataset_id
+         LEFT JOIN job_checkpoints AS checkpoint ON checkpoint.job_id = jobs.id
+        WHERE jobs.id = @id`,
     ),
 
     renew: db.prepare(

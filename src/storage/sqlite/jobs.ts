@@ -1,5 +1,5 @@
 import { JobQuotaExceededError, QueueFullError } from '../../errors.js';
-import { decodeLayers, encodeLayers } from '../codec.js';
+import { bufferToFloat64, decodeLayers, encodeLayers } from '../codec.js';
 import type { NotificationHub } from '../notification-hub.js';
 import {
   firstMultipleAfter,
@@ -23,6 +23,7 @@ import type {
   ListOptions,
   NewJob,
   ProgressWrite,
+  ReleaseOptions,
   StoreNotification,
 } from '../store.js';
 import { toPage, type SqliteDatasets } from './datasets.js';
@@ -30,18 +31,44 @@ import type { SqliteDatabase } from './database.js';
 import type { SqliteIdempotency } from './idempotency.js';
 
 import { fromHistoryRow, fromRow, HISTORY_COLUMNS, putHistoryValues, toLease } from './job-rows.js';
-import { prepareJobStatements } from './job-statements.js';
+import { prepareJobStatements, type JobStatements } from './job-statements.js';
 
 export class SqliteJobs implements JobStore {
-  private readonly statements;
+  private readonly statements: JobStatements;
+  /** Built once: better-sqlite3 builds a new wrapper for every db.transaction() call. */
+  private readonly transactions;
 
   constructor(
-    private readonly db: SqliteDatabase,
+    db: SqliteDatabase,
     private readonly datasets: SqliteDatasets,
     private readonly idempotency: SqliteIdempotency,
     private readonly hub: NotificationHub,
   ) {
     this.statements = prepareJobStatements(db);
+    this.transactions = {
+      create: db.transaction((job: NewJob, options: CreateJobOptions) =>
+        this.createSync(job, options),
+      ),
+      claim: db.transaction((options: ClaimOptions, failedNow: string[]) =>
+        this.claimSync(options, failedNow),
+      ),
+      renew: db.transaction(
+        (owner: string, leases: readonly { id: string; attempt: number }[], expiresAt: number) =>
+          this.renewSync(owner, leases, expiresAt),
+      ),
+      progress: db.transaction((id: string, attempt: number, progress: ProgressWrite) =>
+        this.recordProgressSync(id, attempt, progress),
+      ),
+      finish: db.transaction((id: string, attempt: number, outcome: JobOutcome) =>
+        this.finishSync(id, attempt, outcome),
+      ),
+      release: db.transaction((id: string, attempt: number, options: ReleaseOptions) =>
+        this.releaseSync(id, attempt, options),
+      ),
+      requestCancel: db.transaction((tenant: string, id: string, finishedAt: string) =>
+        this.requestCancelSync(tenant, id, finishedAt),
+      ),
+    };
   }
 
   /** Announces committed changes to this process's listeners, after the caller returns. */
@@ -64,41 +91,41 @@ export class SqliteJobs implements JobStore {
   }
 
   async create(job: NewJob, options: CreateJobOptions): Promise<JobRecord> {
-    const { statements } = this;
-    const created = this.db
-      .transaction(() =>
-        this.idempotency.claimSync(options.idempotency, () => {
-          const waiting = statements.countWaiting.get()!.count;
-          if (waiting >= options.queueLimit) {
-            throw new QueueFullError(`the queue holds ${waiting} jobs, its limit`, {
-              headers: { 'retry-after': '30' },
-            });
-          }
-          const active = statements.countTenantActive.get({ tenant: job.tenant })!.count;
-          if (active >= options.tenantJobLimit) {
-            throw new JobQuotaExceededError(
-              `${active} jobs of this tenant are queued or running, the limit`,
-              { headers: { 'retry-after': '30' } },
-            );
-          }
-          if (options.inlineDataset) this.datasets.insertSync(options.inlineDataset);
-          statements.insert.run({
-            id: job.id,
-            tenant: job.tenant,
-            network: JSON.stringify(job.network),
-            networkId: job.networkId,
-            datasetId: job.datasetId,
-            training: JSON.stringify(job.training),
-            initialModel: job.initialModel ? encodeLayers(job.initialModel) : null,
-            epochs: job.training.epochs,
-            createdAt: job.createdAt,
-          });
-          return fromRow(statements.byIdAnyTenant.get({ id: job.id })!);
-        }),
-      )
-      .immediate();
+    const created = this.transactions.create.immediate(job, options);
     this.announce({ type: 'runnable', origin: this.hub.origin });
     return created;
+  }
+
+  private createSync(job: NewJob, options: CreateJobOptions): JobRecord {
+    const { statements } = this;
+    return this.idempotency.claimSync(options.idempotency, () => {
+      const waiting = statements.countWaiting.get()!.count;
+      if (waiting >= options.queueLimit) {
+        throw new QueueFullError(`the queue holds ${waiting} jobs, its limit`, {
+          headers: { 'retry-after': '30' },
+        });
+      }
+      const active = statements.countTenantActive.get({ tenant: job.tenant })!.count;
+      if (active >= options.tenantJobLimit) {
+        throw new JobQuotaExceededError(
+          `${active} jobs of this tenant are queued or running, the limit`,
+          { headers: { 'retry-after': '30' } },
+        );
+      }
+      if (options.inlineDataset) this.datasets.insertSync(options.inlineDataset);
+      const row = statements.insert.get({
+        id: job.id,
+        tenant: job.tenant,
+        network: JSON.stringify(job.network),
+        networkId: job.networkId,
+        datasetId: job.datasetId,
+        training: JSON.stringify(job.training),
+        initialModel: job.initialModel ? encodeLayers(job.initialModel) : null,
+        epochs: job.training.epochs,
+        createdAt: job.createdAt,
+      });
+      return fromRow(row!);
+    });
   }
 
   async get(tenant: string, id: string): Promise<JobRecord | null> {
@@ -137,66 +164,71 @@ export class SqliteJobs implements JobStore {
   }
 
   async claimNext(options: ClaimOptions): Promise<ClaimedJob | null> {
-    const { statements } = this;
-    const claim = this.db.transaction(() => {
-      for (;;) {
-        const expired = statements.nextExpired.get({ now: options.now });
-        const candidate = expired ?? statements.nextQueued.get();
-        if (!candidate) return null;
+    // Most wake-ups find nothing (a job ended, the periodic poll): a read says so without taking
+    // the write lock and committing an empty transaction.
+    if (!this.statements.hasClaimable.get({ now: options.now })) return null;
+    const failedNow: string[] = [];
+    const claimed = this.transactions.claim.immediate(options, failedNow);
+    this.announce(
+      ...failedNow.map((id) => this.status(id, 'failed', 'leaseExpired')),
+      ...(claimed ? [this.status(claimed.job.id, 'running')] : []),
+    );
+    return claimed;
+  }
 
-        // An expired lease means the owner died mid-attempt: that attempt counts as a failure.
-        if (expired) this.endAttempt(expired.id, expired.attempts, 'lease_expired');
-        if (expired && expired.failures + 1 >= options.maxAttempts) {
-          statements.failExpired.run({
-            id: expired.id,
-            attempts: expired.attempts,
-            finishedAt: options.startedAt,
-            message: `the job's runner stopped responding ${expired.failures + 1} times`,
-          });
-          failedNow.push(expired.id);
-          continue;
-        }
-        statements.claim.run({
+  private claimSync(options: ClaimOptions, failedNow: string[]): ClaimedJob | null {
+    const { statements } = this;
+    for (;;) {
+      const expired = statements.nextExpired.get({ now: options.now });
+      const candidate = expired ?? statements.nextQueued.get();
+      if (!candidate) return null;
+
+      // An expired lease means the owner died mid-attempt: that attempt counts as a failure.
+      if (expired) this.endAttempt(expired.id, expired.attempts, 'lease_expired');
+      if (expired && expired.failures + 1 >= options.maxAttempts) {
+        statements.failExpired.run({
+          id: expired.id,
+          attempts: expired.attempts,
+          finishedAt: options.startedAt,
+          message: `the job's runner stopped responding ${expired.failures + 1} times`,
+        });
+        failedNow.push(expired.id);
+        continue;
+      }
+      const job = fromRow(
+        statements.claim.get({
           id: candidate.id,
           owner: options.owner,
           expires: options.now + options.leaseMs,
           startedAt: options.startedAt,
           failed: expired ? 1 : 0,
-        });
-        const job = fromRow(statements.byIdAnyTenant.get({ id: candidate.id })!);
-        statements.startAttempt.run({
-          id: job.id,
-          attempt: job.attempts,
-          owner: options.owner,
-          startedAt: new Date().toISOString(),
-        });
-        return job;
-      }
-    });
-    const failedNow: string[] = [];
-    const claimed = claim.immediate();
-    this.announce(
-      ...failedNow.map((id) => this.status(id, 'failed', 'leaseExpired')),
-      ...(claimed ? [this.status(claimed.id, 'running')] : []),
-    );
-    if (!claimed) return null;
-
-    // Reads after the claim commits: a queued or running job's dataset cannot be deleted.
-    const values = await this.datasets.values(claimed.datasetId);
-    if (!values) throw new Error(`dataset ${claimed.datasetId} of job ${claimed.id} is missing`);
-    const meta = statements.datasetShape.get({ id: claimed.datasetId })!;
-    const initial = statements.initialModel.get({ id: claimed.id });
-    return {
-      job: claimed,
-      dataset: {
-        ...values,
-        rows: meta.rows,
-        inputSize: meta.input_size,
-        targetSize: meta.target_size,
-      },
-      checkpoint: await this.latestCheckpoint(claimed.id),
-      initialModel: initial?.initial_model ? decodeLayers(initial.initial_model) : null,
-    };
+        })!,
+      );
+      statements.startAttempt.run({
+        id: job.id,
+        attempt: job.attempts,
+        owner: options.owner,
+        startedAt: new Date().toISOString(),
+      });
+      // In the claim's transaction: a queued or running job's dataset cannot be deleted.
+      const inputs = statements.claimInputs.get({ id: job.id });
+      if (!inputs) throw new Error(`dataset ${job.datasetId} of job ${job.id} is missing`);
+      return {
+        job,
+        dataset: {
+          inputs: bufferToFloat64(inputs.inputs),
+          targets: bufferToFloat64(inputs.targets),
+          rows: inputs.rows,
+          inputSize: inputs.input_size,
+          targetSize: inputs.target_size,
+        },
+        checkpoint:
+          inputs.checkpoint_state && inputs.checkpoint_epoch !== null
+            ? { epoch: inputs.checkpoint_epoch, state: new Uint8Array(inputs.checkpoint_state) }
+            : null,
+        initialModel: inputs.initial_model ? decodeLayers(inputs.initial_model) : null,
+      };
+    }
   }
 
   async renewLeases(
@@ -204,45 +236,32 @@ export class SqliteJobs implements JobStore {
     leases: readonly { id: string; attempt: number }[],
     expiresAt: number,
   ): Promise<{ held: LeaseInfo[]; lost: string[] }> {
+    return this.transactions.renew.immediate(owner, leases, expiresAt);
+  }
+
+  private renewSync(
+    owner: string,
+    leases: readonly { id: string; attempt: number }[],
+    expiresAt: number,
+  ): { held: LeaseInfo[]; lost: string[] } {
     const { statements } = this;
-    return this.db
-      .transaction(() => {
-        const held: LeaseInfo[] = [];
-        const lost: string[] = [];
-        for (const lease of leases) {
-          const renewed =
-            statements.renew.run({ id: lease.id, attempt: lease.attempt, owner, expiresAt })
-              .changes > 0;
-          if (!renewed) {
-            lost.push(lease.id);
-            continue;
-          }
-          held.push(toLease(statements.lease.get({ id: lease.id })!));
-        }
-        return { held, lost };
-      })
-      .immediate();
+    const held: LeaseInfo[] = [];
+    const lost: string[] = [];
+    for (const lease of leases) {
+      const renewed =
+        statements.renew.run({ id: lease.id, attempt: lease.attempt, owner, expiresAt }).changes >
+        0;
+      if (!renewed) {
+        lost.push(lease.id);
+        continue;
+      }
+      held.push(toLease(statements.lease.get({ id: lease.id })!));
+    }
+    return { held, lost };
   }
 
   async recordProgress(id: string, attempt: number, progress: ProgressWrite): Promise<boolean> {
-    const { statements } = this;
-    const held = this.db
-      .transaction(() => {
-        const fenced =
-          statements.progress.run({
-            id,
-            attempt,
-            epoch: progress.epoch,
-            cost: progress.cost,
-            validationCost: progress.validationCost,
-            bestEpoch: progress.bestEpoch,
-          }).changes === 0;
-        if (fenced) return false;
-        this.insertHistory(id, progress.items);
-        if (progress.checkpoint) this.saveCheckpoint(id, progress.checkpoint);
-        return true;
-      })
-      .immediate();
+    const held = this.transactions.progress.immediate(id, attempt, progress);
     if (held && progress.items.length > 0) {
       this.announce({
         type: 'epochs',
@@ -255,47 +274,24 @@ export class SqliteJobs implements JobStore {
     return held;
   }
 
+  private recordProgressSync(id: string, attempt: number, progress: ProgressWrite): boolean {
+    const fenced =
+      this.statements.progress.run({
+        id,
+        attempt,
+        epoch: progress.epoch,
+        cost: progress.cost,
+        validationCost: progress.validationCost,
+        bestEpoch: progress.bestEpoch,
+      }).changes === 0;
+    if (fenced) return false;
+    this.insertHistory(id, progress.items);
+    if (progress.checkpoint) this.saveCheckpoint(id, progress.checkpoint);
+    return true;
+  }
+
   async finish(id: string, attempt: number, outcome: JobOutcome): Promise<boolean> {
-    const { statements } = this;
-    const finished = this.db
-      .transaction(() => {
-        const history = outcome.history ?? [];
-        if (history.length > 0) {
-          const last = history[history.length - 1];
-          const held =
-            statements.progress.run({
-              id,
-              attempt,
-              epoch: last.epoch,
-              cost: last.cost,
-              validationCost: last.validationCost ?? null,
-              bestEpoch: outcome.bestEpoch,
-            }).changes > 0;
-          if (!held) return false;
-          this.insertHistory(id, history);
-        }
-        const fenced =
-          statements.finish.run({
-            id,
-            attempt,
-            status: outcome.status,
-            stopReason: outcome.stopReason,
-            errorCode: outcome.error?.code ?? null,
-            errorMessage: outcome.error?.message ?? null,
-            model: outcome.model ? encodeLayers(outcome.model.layers) : null,
-            modelEpoch: outcome.model?.epoch ?? null,
-            modelCost: outcome.model?.cost ?? null,
-            epoch: outcome.lastEpoch,
-            bestEpoch: outcome.bestEpoch,
-            finishedAt: outcome.finishedAt,
-          }).changes === 0;
-        if (fenced) return false;
-        statements.trimHistory.run({ id, epoch: outcome.lastEpoch });
-        statements.deleteCheckpoint.run({ id });
-        this.endAttempt(id, attempt, outcome.status);
-        return true;
-      })
-      .immediate();
+    const finished = this.transactions.finish.immediate(id, attempt, outcome);
     if (!finished) return false;
     const history = outcome.history ?? [];
     if (history.length > 0) {
@@ -311,41 +307,47 @@ export class SqliteJobs implements JobStore {
     return true;
   }
 
-  async release(
-    id: string,
-    attempt: number,
-    options: {
-      countFailure: boolean;
-      maxAttempts: number;
-      checkpoint: StoredCheckpoint | null;
-      failure: { code: string; message: string };
-      finishedAt: string;
-    },
-  ): Promise<JobStatus | null> {
+  private finishSync(id: string, attempt: number, outcome: JobOutcome): boolean {
     const { statements } = this;
-    const status = this.db
-      .transaction((): JobStatus | null => {
-        const row = statements.lease.get({ id });
-        if (!row || row.attempts !== attempt || row.status !== 'running') return null;
-        const failures = row.failures + (options.countFailure ? 1 : 0);
-        if (options.checkpoint) this.saveCheckpoint(id, options.checkpoint);
-        this.endAttempt(id, attempt, options.countFailure ? 'crashed' : 'suspended');
+    const history = outcome.history ?? [];
+    if (history.length > 0) {
+      const last = history[history.length - 1];
+      const held =
+        statements.progress.run({
+          id,
+          attempt,
+          epoch: last.epoch,
+          cost: last.cost,
+          validationCost: last.validationCost ?? null,
+          bestEpoch: outcome.bestEpoch,
+        }).changes > 0;
+      if (!held) return false;
+      this.insertHistory(id, history);
+    }
+    const fenced =
+      statements.finish.run({
+        id,
+        attempt,
+        status: outcome.status,
+        stopReason: outcome.stopReason,
+        errorCode: outcome.error?.code ?? null,
+        errorMessage: outcome.error?.message ?? null,
+        model: outcome.model ? encodeLayers(outcome.model.layers) : null,
+        modelEpoch: outcome.model?.epoch ?? null,
+        modelCost: outcome.model?.cost ?? null,
+        epoch: outcome.lastEpoch,
+        bestEpoch: outcome.bestEpoch,
+        finishedAt: outcome.finishedAt,
+      }).changes === 0;
+    if (fenced) return false;
+    statements.trimHistory.run({ id, epoch: outcome.lastEpoch });
+    statements.deleteCheckpoint.run({ id });
+    this.endAttempt(id, attempt, outcome.status);
+    return true;
+  }
 
-        if (failures >= options.maxAttempts) {
-          statements.failRunning.run({
-            id,
-            attempt,
-            failures,
-            code: options.failure.code,
-            message: options.failure.message,
-            finishedAt: options.finishedAt,
-          });
-          return 'failed';
-        }
-        statements.requeue.run({ id, attempt, failures });
-        return 'queued';
-      })
-      .immediate();
+  async release(id: string, attempt: number, options: ReleaseOptions): Promise<JobStatus | null> {
+    const status = this.transactions.release.immediate(id, attempt, options);
     if (status) {
       this.announce(
         this.status(id, status),
@@ -355,20 +357,47 @@ export class SqliteJobs implements JobStore {
     return status;
   }
 
-  async requestCancel(tenant: string, id: string, finishedAt: string): Promise<JobRecord | null> {
+  private releaseSync(id: string, attempt: number, options: ReleaseOptions): JobStatus | null {
     const { statements } = this;
-    const [before, after] = this.db
-      .transaction((): [JobStatus | null, JobRecord | null] => {
-        const row = statements.byId.get({ tenant, id });
-        if (!row) return [null, null];
-        if (row.status === 'queued') statements.cancelQueued.run({ id, finishedAt });
-        else if (row.status === 'running') statements.flagCancel.run({ id });
-        return [row.status, fromRow(statements.byId.get({ tenant, id })!)];
-      })
-      .immediate();
+    const row = statements.lease.get({ id });
+    if (!row || row.attempts !== attempt || row.status !== 'running') return null;
+    const failures = row.failures + (options.countFailure ? 1 : 0);
+    if (options.checkpoint) this.saveCheckpoint(id, options.checkpoint);
+    this.endAttempt(id, attempt, options.countFailure ? 'crashed' : 'suspended');
+
+    if (failures >= options.maxAttempts) {
+      statements.failRunning.run({
+        id,
+        attempt,
+        failures,
+        code: options.failure.code,
+        message: options.failure.message,
+        finishedAt: options.finishedAt,
+      });
+      return 'failed';
+    }
+    statements.requeue.run({ id, attempt, failures });
+    return 'queued';
+  }
+
+  async requestCancel(tenant: string, id: string, finishedAt: string): Promise<JobRecord | null> {
+    const [before, after] = this.transactions.requestCancel.immediate(tenant, id, finishedAt);
     if (before === 'queued') this.announce(this.status(id, 'cancelled'));
     if (before === 'running') this.announce({ type: 'cancel', jobId: id, origin: this.hub.origin });
     return after;
+  }
+
+  private requestCancelSync(
+    tenant: string,
+    id: string,
+    finishedAt: string,
+  ): [JobStatus | null, JobRecord | null] {
+    const { statements } = this;
+    const row = statements.byId.get({ tenant, id });
+    if (!row) return [null, null];
+    if (row.status === 'queued') statements.cancelQueued.run({ id, finishedAt });
+    else if (row.status === 'running') statements.flagCancel.run({ id });
+    return [row.status, fromRow(statements.byId.get({ tenant, id })!)];
   }
 
   async runningLeases(): Promise<LeaseInfo[]> {
