@@ -1,4 +1,3 @@
-import { getPriority, setPriority } from 'node:os';
 import {
   EngineError,
   Trainer,
@@ -14,20 +13,11 @@ import {
   type TrainTask,
 } from './protocol.js';
 import { ReportBatchBuilder } from './report-batch.js';
+import { yieldToMainThread } from './thread-priority.js';
 
-/** How much nicer than the main thread a training thread is (the scale is 0 to 19). */
-const TRAINING_NICENESS = 10;
-
-// Training yields the CPU to the main thread: on Linux a nice value is per thread, so this lowers
-// only this worker's priority, and polls are answered at once even while every core trains.
-// (Elsewhere setpriority would lower the whole process, main thread included: left alone there.)
-if (process.platform === 'linux') {
-  try {
-    setPriority(Math.min(19, getPriority() + TRAINING_NICENESS));
-  } catch {
-    // Not permitted (some sandboxes): train at normal priority.
-  }
-}
+// Training yields the CPU to the main thread, so that polls are answered at once while every
+// core trains (see thread-priority.ts).
+yieldToMainThread();
 
 /** Engine errors that end a job as `failed`; anything else thrown is a crash, and is retried. */
 const JOB_FAILURE_CODES = new Set(['TRAINING_DIVERGED', 'TIME_LIMIT_EXCEEDED']);

@@ -29,7 +29,8 @@ export async function measureOverhead(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chainrule-bench-'));
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, WORKERS: '2', LOG_LEVEL: 'info' });
   const service = await startService(config, {
-    logger: createLogger('info', pino.destination('/dev/null')),
+    // Buffered like the service's own log (src/server.ts), so that the figure is the service's.
+    logger: createLogger('info', pino.destination({ dest: '/dev/null', sync: false })),
   });
   const base = service.url;
 

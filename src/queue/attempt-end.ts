@@ -1,4 +1,5 @@
 import type { TrainOutcome } from '../../workers/protocol.js';
+import type { JobRecord } from '../storage/records.js';
 import type { Store } from '../storage/store.js';
 import { retryUntilWritten } from './backoff.js';
 import type { HistoryWriter } from './history-writer.js';
@@ -37,9 +38,11 @@ export class AttemptEnd {
     if (running.lost) return;
     const finishedAt = new Date().toISOString();
     const durationMs = this.options.now() - running.startedAt;
+    /** The job as it ended, when the write returned it: announced without reading it again. */
+    let ended: JobRecord | null = null;
 
     if (outcome.type === 'failure') {
-      await this.persistEnd(running, () =>
+      ended = await this.persistEnd(running, () =>
         store.jobs.finish(running.job.id, running.attempt, {
           status: 'failed',
           stopReason: null,
@@ -67,7 +70,7 @@ export class AttemptEnd {
     } else {
       const { stopReason } = outcome;
       const status = stopReason === 'cancelled' ? 'cancelled' : 'succeeded';
-      await this.persistEnd(running, () =>
+      ended = await this.persistEnd(running, () =>
         store.jobs.finish(running.job.id, running.attempt, {
           status,
           stopReason,
@@ -87,7 +90,8 @@ export class AttemptEnd {
     // The last reports were stored with the end, in its transaction.
     if (history.length > 0)
       events.emit('recorded', running.job.id, history[history.length - 1].epoch);
-    await this.announceStatus(running.job.id);
+    if (ended) events.emit('status', ended);
+    else await this.announceStatus(running.job.id);
   }
 
   /** Records an attempt whose worker threw or died: retried up to maxAttempts, then failed. */

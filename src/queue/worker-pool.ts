@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { TrainOutcome, TrainTask } from '../../workers/protocol.js';
+import { threadEntry, type ThreadEntry } from '../thread-entry.js';
 
 /** The training threads: a piscina pool that runs one job per thread at a time. */
 export interface WorkerPool {
@@ -14,20 +14,9 @@ export interface WorkerPool {
 
 type Transferable = ArrayBuffer | import('node:worker_threads').MessagePort;
 
-/**
- * The worker entry point next to this module's own build: workers/train-job.js when running
- * from dist/, workers/train-job.ts (loaded through tsx) when running from source under tsx or
- * vitest.
- */
-export function defaultWorkerFile(): { filename: string; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const filename = fileURLToPath(
-    new URL(`../../workers/train-job.${fromSource ? 'ts' : 'js'}`, import.meta.url),
-  );
-  return {
-    filename,
-    execArgv: fromSource ? [...process.execArgv, '--import', 'tsx'] : [...process.execArgv],
-  };
+/** The training threads' entry point: workers/train-job (see threadEntry). */
+export function defaultWorkerFile(): ThreadEntry {
+  return threadEntry(import.meta.url, '../../workers/train-job');
 }
 
 export function createWorkerPool(

@@ -9,5 +9,7 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
   if (config.database.kind === 'postgres') {
     return PostgresStore.open({ url: config.database.url, ...config.postgres }, logger);
   }
-  return SqliteStore.open(config.database.path);
+  const store = SqliteStore.open(config.database.path);
+  await store.checkpointInBackground(logger);
+  return store;
 }

@@ -250,7 +250,8 @@ export interface JobStore {
     expiresAt: number,
   ): Promise<{ held: LeaseInfo[]; lost: string[] }>;
   recordProgress(id: string, attempt: number, progress: ProgressWrite): Promise<boolean>;
-  finish(id: string, attempt: number, outcome: JobOutcome): Promise<boolean>;
+  /** Records how an attempt ended: the job as it now stands, or null if the lease was lost. */
+  finish(id: string, attempt: number, outcome: JobOutcome): Promise<JobRecord | null>;
   /**
    * Puts a running job back in the queue (after a graceful suspend, or a crash when
    * `countFailure`), keeping its newest checkpoint; fails it with `failure` instead once

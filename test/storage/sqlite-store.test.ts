@@ -246,6 +246,28 @@ describe('SQLite job history', () => {
     expect(stored).toEqual(items.map((item) => JSON.parse(JSON.stringify(item))));
   });
 
+  it('stores gradient norms bit for bit as float64 blobs, and reads JSON text of older rows', async () => {
+    const id = await enqueueJob();
+    await store.jobs.claimNext(claimOptions('a'));
+    const norms = [0.1 + 0.2, 1e-300, 12345.678901234567];
+    await store.jobs.recordProgress(id, 1, progress([{ ...report(1, 0.9), gradientNorms: norms }]));
+    // A row as builds before the blob encoding wrote it.
+    store.db
+      .prepare(
+        `INSERT INTO job_history (job_id, epoch, cost, gradient_norms, elapsed_ms)
+         VALUES (?, 2, 0.8, '[0.25,0.5,0.75]', 2)`,
+      )
+      .run(id);
+
+    const stored = store.db
+      .prepare('SELECT typeof(gradient_norms) FROM job_history WHERE job_id = ? ORDER BY epoch')
+      .pluck()
+      .all(id);
+    expect(stored).toEqual(['blob', 'text']);
+    const history = await store.jobs.history(id, 0, 10);
+    expect(history.map((item) => item.gradientNorms)).toEqual([norms, [0.25, 0.5, 0.75]]);
+  });
+
   it("appends the reports given with the outcome, and the job's cost follows the last one", async () => {
     const id = await enqueueJob();
     await store.jobs.claimNext(claimOptions('a'));
@@ -262,9 +284,10 @@ describe('SQLite job history', () => {
       history: [report(2, 0.8), report(3, 0.7)],
     });
 
-    expect(finished).toBe(true);
+    // The job as it ended comes back from the write, equal to a read of it.
+    expect(finished).toEqual(await store.jobs.getById(id));
     expect((await store.jobs.history(id, 0, 100)).map((item) => item.epoch)).toEqual([1, 2, 3]);
-    expect(await store.jobs.getById(id)).toMatchObject({
+    expect(finished).toMatchObject({
       status: 'succeeded',
       epoch: 3,
       cost: 0.7,
@@ -343,7 +366,7 @@ describe('SQLite queue', () => {
     });
     const staleRenew = await store.jobs.renewLeases('dead', [{ id, attempt: 1 }], now + 120_000);
 
-    expect([staleProgress, staleFinish, staleRelease]).toEqual([false, false, null]);
+    expect([staleProgress, staleFinish, staleRelease]).toEqual([false, null, null]);
     expect(staleRenew).toEqual({ held: [], lost: [id] });
     const job = await store.jobs.getById(id);
     expect(job).toMatchObject({

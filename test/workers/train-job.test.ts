@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,16 +196,21 @@ describe('the training worker under flow control', () => {
   });
 });
 
-/** The nice value of every thread of this process, by thread id (Linux: field 19 of stat). */
-function threadNiceness(): Map<number, number> {
-  const niceness = new Map<number, number>();
+/** Every thread of this process by id: its nice value and scheduling policy (Linux stat). */
+function threadPriorities(): Map<number, { nice: number; policy: number }> {
+  const threads = new Map<number, { nice: number; policy: number }>();
   for (const tid of readdirSync('/proc/self/task')) {
     const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // Fields after the command: 19 is the nice value, 41 the policy (fields 1 and 2 precede it).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    niceness.set(Number(tid), Number(fields[16]));
+    threads.set(Number(tid), { nice: Number(fields[16]), policy: Number(fields[38]) });
   }
-  return niceness;
+  return threads;
 }
+
+const SCHED_OTHER = 0;
+const SCHED_IDLE = 5;
+const hasChrt = spawnSync('chrt', ['--version']).status === 0;
 
 describe.runIf(process.platform === 'linux')('training threads on Linux', () => {
   it('run at a lower priority than the main thread, which answers requests', async () => {
@@ -214,9 +220,12 @@ describe.runIf(process.platform === 'linux')('training threads on Linux', () => 
     await pool.run(xorTask(control, channel.port2, 10), [channel.port2]);
     channel.port1.close();
 
-    const niceness = threadNiceness();
+    const threads = threadPriorities();
 
-    const main = niceness.get(process.pid)!;
-    expect([...niceness.values()]).toContain(Math.min(19, main + 10));
+    const main = threads.get(process.pid)!;
+    expect(main.policy).toBe(SCHED_OTHER);
+    const nicer = [...threads.values()].filter(({ nice }) => nice === Math.min(19, main.nice + 10));
+    expect(nicer.length).toBeGreaterThan(0);
+    if (hasChrt) expect(nicer.map(({ policy }) => policy)).toContain(SCHED_IDLE);
   });
 });

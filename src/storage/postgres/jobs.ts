@@ -210,11 +210,11 @@ export class PostgresJobs implements JobStore {
     });
   }
 
-  async finish(id: string, attempt: number, outcome: JobOutcome): Promise<boolean> {
+  async finish(id: string, attempt: number, outcome: JobOutcome): Promise<JobRecord | null> {
     return this.db.transaction(async (tx) => {
       // The attempt's last reports, stored with its end (the fenced UPDATE below decides).
       const history = outcome.history ?? [];
-      if (!(await finishJob(tx, id, attempt, outcome))) return false;
+      if (!(await finishJob(tx, id, attempt, outcome))) return null;
       await upsertHistory(tx, id, history);
       await clearAfterFinish(tx, id, outcome.lastEpoch);
       await closeAttempt(tx, id, attempt, outcome.status);
@@ -228,7 +228,8 @@ export class PostgresJobs implements JobStore {
         });
       }
       tx.notify(this.status(id, outcome.status));
-      return true;
+      const [ended] = await tx.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1`, [id]);
+      return fromJobRow(ended);
     });
   }
 

@@ -13,11 +13,7 @@ export type SqliteDatabase = Database.Database;
 export function openSqlite(path: string): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
-  // Known shortcoming: SQLite checkpoints the WAL into the database file inside the commit that
-  // fills it past 1,000 pages, on the main thread, with two fsyncs: a stall of a few milliseconds
-  // every few dozen tiny jobs, part of why `npm run bench:api` misses its overhead goal. A
-  // maintenance thread could checkpoint instead, but the design keeps every write to the database
-  // file on the main thread.
+  // The service checkpoints the log on a thread of its own: see WalCheckpointer.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

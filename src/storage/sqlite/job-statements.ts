@@ -135,12 +135,13 @@ export function prepareJobStatements(db: SqliteDatabase) {
     ),
     deleteCheckpoint: db.prepare('DELETE FROM job_checkpoints WHERE job_id = @id'),
 
-    finish: db.prepare(
+    finish: db.prepare<Record<string, unknown>, JobRow>(
       `UPDATE jobs SET status = @status, stop_reason = @stopReason, error_code = @errorCode,
          error_message = @errorMessage, model = @model, model_epoch = @modelEpoch, model_cost = @modelCost,
          epoch = @epoch, best_epoch = COALESCE(@bestEpoch, best_epoch), finished_at = @finishedAt,
          lease_owner = NULL, lease_expires_at = NULL
-       WHERE id = @id AND attempts = @attempt AND status = 'running'`,
+       WHERE id = @id AND attempts = @attempt AND status = 'running'
+       RETURNING ${COLUMNS}`,
     ),
     trimHistory: db.prepare('DELETE FROM job_history WHERE job_id = @id AND epoch > @epoch'),
     requeue: db.prepare(

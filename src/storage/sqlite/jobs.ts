@@ -290,9 +290,9 @@ export class SqliteJobs implements JobStore {
     return true;
   }
 
-  async finish(id: string, attempt: number, outcome: JobOutcome): Promise<boolean> {
+  async finish(id: string, attempt: number, outcome: JobOutcome): Promise<JobRecord | null> {
     const finished = this.transactions.finish.immediate(id, attempt, outcome);
-    if (!finished) return false;
+    if (!finished) return null;
     const history = outcome.history ?? [];
     if (history.length > 0) {
       this.announce({
@@ -304,10 +304,10 @@ export class SqliteJobs implements JobStore {
       });
     }
     this.announce(this.status(id, outcome.status));
-    return true;
+    return finished;
   }
 
-  private finishSync(id: string, attempt: number, outcome: JobOutcome): boolean {
+  private finishSync(id: string, attempt: number, outcome: JobOutcome): JobRecord | null {
     const { statements } = this;
     const history = outcome.history ?? [];
     if (history.length > 0) {
@@ -321,29 +321,29 @@ export class SqliteJobs implements JobStore {
           validationCost: last.validationCost ?? null,
           bestEpoch: outcome.bestEpoch,
         }).changes > 0;
-      if (!held) return false;
+      if (!held) return null;
       this.insertHistory(id, history);
     }
-    const fenced =
-      statements.finish.run({
-        id,
-        attempt,
-        status: outcome.status,
-        stopReason: outcome.stopReason,
-        errorCode: outcome.error?.code ?? null,
-        errorMessage: outcome.error?.message ?? null,
-        model: outcome.model ? encodeLayers(outcome.model.layers) : null,
-        modelEpoch: outcome.model?.epoch ?? null,
-        modelCost: outcome.model?.cost ?? null,
-        epoch: outcome.lastEpoch,
-        bestEpoch: outcome.bestEpoch,
-        finishedAt: outcome.finishedAt,
-      }).changes === 0;
-    if (fenced) return false;
+    // The row as it ended, returned by the update: no read after the commit to announce it.
+    const ended = statements.finish.get({
+      id,
+      attempt,
+      status: outcome.status,
+      stopReason: outcome.stopReason,
+      errorCode: outcome.error?.code ?? null,
+      errorMessage: outcome.error?.message ?? null,
+      model: outcome.model ? encodeLayers(outcome.model.layers) : null,
+      modelEpoch: outcome.model?.epoch ?? null,
+      modelCost: outcome.model?.cost ?? null,
+      epoch: outcome.lastEpoch,
+      bestEpoch: outcome.bestEpoch,
+      finishedAt: outcome.finishedAt,
+    });
+    if (!ended) return null;
     statements.trimHistory.run({ id, epoch: outcome.lastEpoch });
     statements.deleteCheckpoint.run({ id });
     this.endAttempt(id, attempt, outcome.status);
-    return true;
+    return fromRow(ended);
   }
 
   async release(id: string, attempt: number, options: ReleaseOptions): Promise<JobStatus | null> {

@@ -1,3 +1,4 @@
+import type { Logger } from '../../logger.js';
 import { NotificationHub } from '../notification-hub.js';
 import type { Store } from '../store.js';
 import { openSqlite, type SqliteDatabase } from './database.js';
@@ -5,6 +6,7 @@ import { SqliteDatasets } from './datasets.js';
 import { SqliteIdempotency } from './idempotency.js';
 import { SqliteJobs } from './jobs.js';
 import { SqliteNetworks } from './networks.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 /** The embedded store: one better-sqlite3 connection, used only from the main thread. */
 export class SqliteStore implements Store {
@@ -17,6 +19,7 @@ export class SqliteStore implements Store {
   readonly notifications = new NotificationHub(false);
 
   private readonly probe;
+  private checkpointer: WalCheckpointer | null = null;
   private readonly totalChanges;
   private readonly dataVersion;
 
@@ -46,7 +49,17 @@ export class SqliteStore implements Store {
     this.probe.get();
   }
 
+  /** Moves WAL checkpoints off the main thread (see WalCheckpointer); the service calls this. */
+  async checkpointInBackground(logger: Logger): Promise<void> {
+    this.checkpointer ??= await WalCheckpointer.start(this.db, (error) =>
+      logger.warn({ err: error }, 'WAL checkpoints are back on the main thread'),
+    );
+  }
+
   async close(): Promise<void> {
+    const { checkpointer } = this;
+    this.checkpointer = null;
+    await checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 }
