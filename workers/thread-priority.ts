@@ -17,6 +17,10 @@ export type ThreadPriority = 'idle' | 'nice' | 'normal';
  * as any normal thread wakes, and which otherwise trains at full speed. Node has no call for
  * that, so `chrt` (util-linux) sets it on this thread's id; without `chrt` the nice value stays.
  * Elsewhere setpriority would lower the whole process, main thread included: left alone there.
+ *
+ * Known shortcoming: yielding the core does not give the main thread its caches back. While every
+ * core trains, each wake of the main thread finds them filled by training, and it answers polls
+ * well below its idle rate: `npm run bench:api` shows the gap to a bare route.
  */
 export function yieldToMainThread(): ThreadPriority {
   if (process.platform !== 'linux') return 'normal';

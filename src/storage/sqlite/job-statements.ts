@@ -64,6 +64,15 @@ export function prepareJobStatements(db: SqliteDatabase) {
      * then submission order. One tenant's thousand queued jobs therefore never hold back another
      * tenant's single one, even with one worker; within a tenant, jobs run in submission order.
      */
+    /** The oldest queued job: the next one when no other tenant has a job queued. */
+    oldestQueued: db.prepare<[], { id: string; tenant: string }>(
+      `SELECT id, tenant FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1`,
+    ),
+    otherTenantQueued: db
+      .prepare<{ tenant: string }, number>(
+        `SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'queued' AND tenant <> @tenant)`,
+      )
+      .pluck(),
     nextQueued: db.prepare<[], { id: string }>(
       `WITH heads AS (SELECT tenant, min(seq) AS seq FROM jobs WHERE status = 'queued' GROUP BY tenant),
             busy AS (SELECT tenant, count(*) AS running FROM jobs WHERE status = 'running' GROUP BY tenant)

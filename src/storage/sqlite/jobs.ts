@@ -180,7 +180,7 @@ export class SqliteJobs implements JobStore {
     const { statements } = this;
     for (;;) {
       const expired = statements.nextExpired.get({ now: options.now });
-      const candidate = expired ?? statements.nextQueued.get();
+      const candidate = expired ?? this.nextQueued();
       if (!candidate) return null;
 
       // An expired lease means the owner died mid-attempt: that attempt counts as a failure.
@@ -229,6 +229,19 @@ export class SqliteJobs implements JobStore {
         initialModel: inputs.initial_model ? decodeLayers(inputs.initial_model) : null,
       };
     }
+  }
+
+  /**
+   * The queued job to run next (see nextQueued). Fair ordering only matters between tenants:
+   * with one tenant queued, its oldest job is next, found without the fair query's grouping,
+   * a third of the cost of a claim.
+   */
+  private nextQueued(): { id: string } | undefined {
+    const { statements } = this;
+    const oldest = statements.oldestQueued.get();
+    if (!oldest) return undefined;
+    if (!statements.otherTenantQueued.get({ tenant: oldest.tenant })) return oldest;
+    return statements.nextQueued.get();
   }
 
   async renewLeases(
