@@ -13,14 +13,19 @@
  *    an in-process service over real HTTP, one at a time (submit → succeeded, seen through the
  *    service's status events) and all at once, against the engine alone training the same jobs.
  *
- *   npm run bench:api   (PHASE_SECONDS=3, ROUNDS=3 by default; PARTS=polls or PARTS=overhead
- *                        for one part)
+ * 3. A busy core next to the polls: the service and autocannon each pinned to a CPU, with a
+ *    busy loop at idle priority on the service's CPU, then on the other (see api/interference.ts).
+ *
+ *   npm run bench:api   (PHASE_SECONDS=3, ROUNDS=3 by default; PARTS=polls, PARTS=overhead or
+ *                        PARTS=interference for one part)
  */
 import { agent } from './api/http-client.js';
+import { measureInterference } from './api/interference.js';
 import { measureOverhead } from './api/overhead.js';
 import { measurePolls } from './api/polls.js';
 
-const parts = (process.env.PARTS ?? 'polls,overhead').split(',');
+const parts = (process.env.PARTS ?? 'polls,overhead,interference').split(',');
 if (parts.includes('polls')) await measurePolls();
 if (parts.includes('overhead')) await measureOverhead();
+if (parts.includes('interference')) await measureInterference();
 agent.destroy();

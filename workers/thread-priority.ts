@@ -18,9 +18,10 @@ export type ThreadPriority = 'idle' | 'nice' | 'normal';
  * that, so `chrt` (util-linux) sets it on this thread's id; without `chrt` the nice value stays.
  * Elsewhere setpriority would lower the whole process, main thread included: left alone there.
  *
- * Known shortcoming: yielding the core does not give the main thread its caches back. While every
- * core trains, each wake of the main thread finds them filled by training, and it answers polls
- * well below its idle rate: `npm run bench:api` shows the gap to a bare route.
+ * Known shortcoming: the yield is per core, and a core that computes slows the answers of its
+ * neighbours too. In `npm run bench:api` (part 3) an idle-priority busy loop on the service's own
+ * core costs polls nothing, while the same loop on the client's core costs them a large share;
+ * with both cores training, polls run well below a bare route's rate (part 1).
  */
 export function yieldToMainThread(): ThreadPriority {
   if (process.platform !== 'linux') return 'normal';

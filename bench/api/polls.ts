@@ -31,7 +31,7 @@ interface LoadFigures extends Load {
   readonly ratio: number;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
@@ -59,7 +59,7 @@ function freePort(): Promise<number> {
   });
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
+export function stopProcess(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
@@ -80,10 +80,19 @@ function startBareFastify(jobBody: unknown): Promise<{ child: ChildProcess; url:
   });
 }
 
-/** `npm start` as a user runs it (it builds first when dist/ is stale), in its own process. */
-async function startBuiltService(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
+/**
+ * `npm start` as a user runs it (it builds first when dist/ is stale), in its own process; with
+ * `cpu`, pinned to that CPU (taskset runs node in its own place: the child is the service).
+ */
+export async function startBuiltService(
+  dataDir: string,
+  options: { cpu?: number } = {},
+): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs')], {
+  const command = [process.execPath, join(ROOT, 'scripts/start.mjs')];
+  const pinned =
+    options.cpu === undefined ? command : ['taskset', '-c', String(options.cpu), ...command];
+  const child = spawn(pinned[0], pinned.slice(1), {
     cwd: ROOT,
     // MAX_EPOCHS raised so that the fast-epoch jobs outlast every phase.
     env: {
