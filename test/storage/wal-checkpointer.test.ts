@@ -55,7 +55,7 @@ describe('WalCheckpointer', () => {
     expect(failures).toEqual([]);
   });
 
-  it('keeps the log from growing: the main connection reuses it after each checkpoint', async () => {
+  it('keeps the log from growing: the main connection reuses it after checkpoints', async () => {
     const checkpointer = await WalCheckpointer.start(db, (error) => failures.push(error));
 
     for (let round = 0; round < 4; round++) {

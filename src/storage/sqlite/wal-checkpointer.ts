@@ -92,7 +92,7 @@ export class WalCheckpointer {
   }
 }
 
-/** A thread that died: its error is cloned into an Error of this realm, not always this context's. */
+/** A thread that died: its error arrives as an Error of this realm, not always of this context. */
 function asError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
   const message = (thrown as { message?: unknown } | null)?.message;
