@@ -87,6 +87,7 @@ const ReportBatchSchema = z.unknown().transform((batch, context): EpochReport[] 
   }
 });
 
+/** The only message a worker posts on its port: reports, and now and then a checkpoint. */
 export const ProgressMessageSchema = z.object({
   type: z.literal('progress'),
   reports: ReportBatchSchema,
@@ -95,14 +96,10 @@ export const ProgressMessageSchema = z.object({
   checkpoint: CheckpointSchema.nullable(),
 });
 
-/** The only message a worker posts on its port. */
-export const WorkerMessageSchema = ProgressMessageSchema;
-
 /** A progress message as the worker posts it: its reports still a batch. */
 export type ProgressMessage = Omit<z.input<typeof ProgressMessageSchema>, 'reports'> & {
   reports: ReportBatch;
 };
-export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
 
 /** What every outcome carries besides how the attempt ended. */
 const UNSENT = {

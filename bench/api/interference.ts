@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { call, pollUntil } from './http-client.js';
-import { W1_NETWORK, XOR, w1Training } from './jobs.js';
+import { finishedSampleJob } from './jobs.js';
 import { median, startBuiltService, stopProcess } from './polls.js';
 
 /**
@@ -59,18 +58,10 @@ export async function measureInterference(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chainrule-bench-'));
   const service = await startBuiltService(dataDir, { cpu: 0 });
   try {
-    const job = (
-      await call(service.base, 'POST', '/v1/jobs', {
-        network: W1_NETWORK,
-        dataset: XOR,
-        training: w1Training(1),
-      })
-    ).body;
+    const job = await finishedSampleJob(service.base);
     const url = `${service.base}/v1/jobs/${job.id}`;
-    await pollUntil(
-      async () => (await call(service.base, 'GET', `/v1/jobs/${job.id}`)).body.status !== 'queued',
-      'a sample job',
-    );
+    // Warm-up: the freshly started service compiles its hot paths in the first thousand polls.
+    await autocannon({ url, connections: 10, duration: 1 });
 
     const phases: [string, number | null][] = [
       ['no busy loop', null],

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { isTerminal } from '../../src/storage/records.js';
 import { call, pollUntil } from './http-client.js';
-import { W1_NETWORK, XOR, w1Training } from './jobs.js';
+import { XOR, finishedSampleJob } from './jobs.js';
 
 /**
  * Part 1 of `npm run bench:api`: polls while both cores train, next to bare Fastify routes (see
@@ -219,21 +219,7 @@ async function pollsWhileTraining(
 export async function measurePolls(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chainrule-bench-'));
   const service = await startBuiltService(dataDir);
-  const sample = (
-    await call(service.base, 'POST', '/v1/jobs', {
-      network: W1_NETWORK,
-      dataset: XOR,
-      training: w1Training(1),
-    })
-  ).body;
-  await pollUntil(
-    async () =>
-      (await call(service.base, 'GET', `/v1/jobs/${sample.id}`)).body.status === 'succeeded',
-    'a sample job',
-  );
-  const bare = await startBareFastify(
-    (await call(service.base, 'GET', `/v1/jobs/${sample.id}`)).body,
-  );
+  const bare = await startBareFastify(await finishedSampleJob(service.base));
   try {
     console.log(
       `\n1. Polls while both cores train (autocannon, 10 connections, ${PHASE_SECONDS} s each, ` +

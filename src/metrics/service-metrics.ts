@@ -98,7 +98,7 @@ export class ServiceMetrics {
     sources.events.on('status', this.onStatus);
   }
 
-  /** `route` is the route pattern (`/v1/jobs/:id`), never the raw URL: ids must not become labels. */
+  /** `route` is the route pattern (`/v1/jobs/:id`), never the raw URL: ids must not be labels. */
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
     this.requestDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
   }

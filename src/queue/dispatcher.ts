@@ -1,4 +1,4 @@
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
 import { toError } from '../errors.js';
 import type { HistoryItem } from '../storage/records.js';
@@ -7,12 +7,13 @@ import {
   CONTROL,
   CONTROL_BYTES,
   TrainOutcomeSchema,
-  WorkerMessageSchema,
+  ProgressMessageSchema,
   controlViews,
   type TrainTask,
 } from '../../workers/protocol.js';
 import { AttemptEnd } from './attempt-end.js';
 import { HistoryWriter } from './history-writer.js';
+import { ProgressPort } from './progress-port.js';
 import type { JobEvents } from './job-events.js';
 import { toEngineOptions } from './engine-options.js';
 import type { OwnerIdentity } from './owner.js';
@@ -252,7 +253,7 @@ export class Dispatcher {
 
     const channel = new MessageChannel();
     const port = new ProgressPort(channel.port1, (message) => {
-      const parsed = WorkerMessageSchema.safeParse(message);
+      const parsed = ProgressMessageSchema.safeParse(message);
       if (!parsed.success) {
         // Dropping it would silently lose epochs: stop the attempt and let it be retried.
         logger.error({ issues: parsed.error.issues.slice(0, 3) }, 'invalid message from worker');
@@ -294,7 +295,7 @@ export class Dispatcher {
         async (raw) => {
           const parsed = TrainOutcomeSchema.safeParse(raw);
           if (!parsed.success) {
-            await withTimeout(port.closed, 100);
+            await port.closedWithin(100);
             const issue = parsed.error.issues[0];
             const where = issue?.path.join('.') ?? '';
             const error = `worker returned an invalid outcome: ${where} ${issue?.message}`;
@@ -309,7 +310,7 @@ export class Dispatcher {
           await this.attemptEnd.complete(running, outcome);
         },
         async (error: unknown) => {
-          await withTimeout(port.closed, 100);
+          await port.closedWithin(100);
           await this.attemptEnd.crashed(running, toError(error));
         },
       )
@@ -393,63 +394,4 @@ export class Dispatcher {
       this.options.logger.warn({ err: toError(error) }, 'could not renew leases');
     }
   }
-}
-
-/**
- * The main thread's end of a job's progress channel: hands each message to `onMessage` and
- * counts them, so that the end of the attempt can wait until everything the worker sent is in.
- */
-class ProgressPort {
-  private count = 0;
-  private isClosed = false;
-  private waiter: { count: number; resolve: () => void } | null = null;
-  /** Settles once the worker's side is gone (it closes the port as it returns, or it died). */
-  readonly closed: Promise<void>;
-
-  constructor(
-    private readonly port: MessagePort,
-    onMessage: (message: unknown) => void,
-  ) {
-    port.on('message', (message: unknown) => {
-      this.count++;
-      onMessage(message);
-      this.settle();
-    });
-    this.closed = new Promise((resolve) =>
-      port.on('close', () => {
-        this.isClosed = true;
-        this.settle();
-        resolve();
-      }),
-    );
-  }
-
-  /** Settles once `count` messages have arrived (or the port closed: nothing more can). */
-  received(count: number): Promise<void> {
-    if (this.count >= count || this.isClosed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.waiter = { count, resolve };
-    });
-  }
-
-  close(): void {
-    this.port.close();
-  }
-
-  private settle(): void {
-    if (this.waiter && (this.count >= this.waiter.count || this.isClosed)) {
-      this.waiter.resolve();
-      this.waiter = null;
-    }
-  }
-}
-
-function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -30,7 +30,7 @@ export function createWorkerPool(
     minThreads: size,
     maxThreads: size,
     concurrentTasksPerWorker: 1,
-    // A runaway heap kills its own thread (the job's attempt fails and is retried), not the process.
+    // A runaway heap kills its own thread (the attempt fails and is retried), not the process.
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
     idleTimeout: Number.POSITIVE_INFINITY,
     // The dispatcher never submits more tasks than threads, so nothing should ever wait here.

@@ -12,6 +12,24 @@ export function float64ToBuffer(values: Float64Array): Buffer {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
 }
 
+/**
+ * A few numbers as a blob, for values stored one small blob per row (a history row's gradient
+ * norms): the bytes come from Buffer's shared pool, where a Float64Array of its own per row
+ * costs as much as the rest of storing the row.
+ */
+export function numbersToBuffer(values: readonly number[]): Buffer {
+  const bytes = Buffer.allocUnsafe(values.length * 8);
+  for (let index = 0; index < values.length; index++) bytes.writeDoubleLE(values[index], index * 8);
+  return bytes;
+}
+
+/** The numbers of a blob that numbersToBuffer wrote, read in place. */
+export function bufferToNumbers(bytes: Buffer): number[] {
+  const values = new Array<number>(bytes.length / 8);
+  for (let index = 0; index < values.length; index++) values[index] = bytes.readDoubleLE(index * 8);
+  return values;
+}
+
 /** A fresh, aligned Float64Array holding a blob's values. */
 export function bufferToFloat64(bytes: Uint8Array): Float64Array {
   const copy = new Uint8Array(bytes.byteLength);
@@ -34,7 +52,7 @@ export function datasetDigest(
     .digest('hex');
 }
 
-/** A model's layers as a blob: u32 header length, JSON shapes, padding, then W₁ b₁ W₂ b₂ … */
+/** A model's layers as a blob: u32 header length, JSON shapes, padding, W₁ b₁ W₂ b₂ … */
 export function encodeLayers(layers: readonly LayerParameters[]): Buffer {
   const header = Buffer.from(JSON.stringify(layers.map(({ W }) => [W.rows, W.cols])));
   const floatsAt = Math.ceil((4 + header.length) / 8) * 8;

@@ -6,6 +6,7 @@ import {
   graphToDot,
   type NetworkDefinition,
 } from '../../src/engine/index.js';
+import { XOR_INPUTS, XOR_TARGETS } from '../../src/api/schemas/examples.js';
 import { CHROMIUM, hasChromium, launchChromium, type Browser } from '../support/chromium.js';
 import { slowXorJob, startLiveService, type LiveService } from '../support/live-service.js';
 
@@ -56,7 +57,8 @@ const SIDEWAYS_OVERFLOW = 'document.documentElement.scrollWidth - window.innerWi
 const NEXT_FRAMES =
   'new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))';
 
-const SUITE = `the dashboard in headless Chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM} is missing)`}`;
+const SKIPPED = hasChromium ? '' : ` (skipped: ${CHROMIUM} is missing)`;
+const SUITE = `the dashboard in headless Chromium${SKIPPED}`;
 
 describe.skipIf(!hasChromium)(SUITE, () => {
   let xorJobId = '';
@@ -226,15 +228,7 @@ describe.skipIf(!hasChromium)(SUITE, () => {
         ],
         loss: 'binaryCrossentropy',
       },
-      dataset: {
-        inputs: [
-          [0, 0],
-          [0, 1],
-          [1, 0],
-          [1, 1],
-        ],
-        targets: [[0], [1], [1], [0]],
-      },
+      dataset: { inputs: XOR_INPUTS, targets: XOR_TARGETS },
       training: { epochs: 1_000_000, optimizer: { type: 'sgd', learningRate: 0.5 }, seed: 1 },
     });
     await live.waitForJob(id, (job) => job.status === 'succeeded', 150_000);

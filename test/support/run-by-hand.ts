@@ -27,7 +27,7 @@ export interface HandRun {
   readonly reports: EpochReport[];
 }
 
-/** Claims the next job and trains `epochs` epochs of it; the job stays `running` with a checkpoint. */
+/** Claims the next job and trains `epochs` epochs of it: it stays `running`, with a checkpoint. */
 export async function startNextJob(store: Store, epochs: number): Promise<HandRun> {
   const claimed = await claimNext(store);
   const reports: EpochReport[] = [];

@@ -8,7 +8,7 @@ import {
   CONTROL,
   CONTROL_BYTES,
   TrainOutcomeSchema,
-  WorkerMessageSchema,
+  ProgressMessageSchema,
   controlViews,
   type TrainTask,
 } from '../../workers/protocol.js';
@@ -74,7 +74,7 @@ describe('the training worker', () => {
     let messages = 0;
     channel.port1.on('message', (message: unknown) => {
       messages++;
-      epochs.push(...WorkerMessageSchema.parse(message).reports.map((report) => report.epoch));
+      epochs.push(...ProgressMessageSchema.parse(message).reports.map((report) => report.epoch));
     });
 
     const outcome = pool.run(xorTask(control, channel.port2, 10), [channel.port2]);
@@ -129,7 +129,7 @@ describe('the outcome of a training worker', () => {
     const channel = new MessageChannel();
     let reported = 0;
     channel.port1.on('message', (message: unknown) => {
-      reported = WorkerMessageSchema.parse(message).reports.at(-1)?.epoch ?? reported;
+      reported = ProgressMessageSchema.parse(message).reports.at(-1)?.epoch ?? reported;
     });
 
     const outcome = pool.run(xorTask(control, channel.port2, 10), [channel.port2]);
@@ -170,7 +170,7 @@ describe('the training worker under flow control', () => {
     const channel = new MessageChannel();
     const reports: EpochReport[] = [];
     channel.port1.on('message', (message: unknown) => {
-      reports.push(...WorkerMessageSchema.parse(message).reports);
+      reports.push(...ProgressMessageSchema.parse(message).reports);
     });
     const base = xorTask(control, channel.port2, 10);
     const task = { ...base, training: { ...base.training, timeLimitSeconds: 0.3 } };

@@ -222,7 +222,7 @@ export function jobPageView(main: HTMLElement, jobId: string): () => void {
 
   let weightsTimer: number | undefined;
   let weightCharts: ReturnType<typeof barChart>[] = [];
-  /** Numbers the weight requests: an answer to an older one (a checkpoint) must not replace a newer. */
+  /** Numbers weight requests: an answer to an older one (a checkpoint) must not replace a newer. */
   let weightsRequest = 0;
   async function refreshWeights(): Promise<void> {
     window.clearTimeout(weightsTimer);

@@ -23,7 +23,7 @@ const d = OPTIMIZER_DEFAULTS;
 const learningRate = (fallback: number) =>
   positive.optional().meta({ description: `Default ${fallback}.` });
 
-/** Optimizers with TF.js's names and parameter names; omitted parameters take the defaults shown. */
+/** Optimizers with TF.js's names and parameter names; omitted parameters take the defaults. */
 export const OptimizerSchema = z
   .discriminatedUnion(
     'type',

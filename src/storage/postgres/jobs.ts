@@ -262,7 +262,8 @@ export class PostgresJobs implements JobStore {
       if (!row) return null;
       if (row.status === 'queued') {
         await tx.execute(
-          `UPDATE jobs SET status = 'cancelled', cancel_requested = true, stop_reason = 'cancelled', finished_at = $2
+          `UPDATE jobs SET status = 'cancelled', cancel_requested = true, stop_reason = 'cancelled',
+                  finished_at = $2
             WHERE id = $1`,
           [id, finishedAt],
         );
@@ -421,7 +422,8 @@ const CLAIM_PAYLOAD = `
   SELECT d.rows, d.input_size, d.target_size,
          octet_length(d.inputs) AS inputs_length, ${inline('d.inputs')} AS inputs,
          octet_length(d.targets) AS targets_length, ${inline('d.targets')} AS targets,
-         octet_length(j.initial_model) AS initial_length, ${inline('j.initial_model')} AS initial_model,
+         octet_length(j.initial_model) AS initial_length,
+         ${inline('j.initial_model')} AS initial_model,
          c.epoch AS checkpoint_epoch, octet_length(c.state) AS checkpoint_length,
          ${inline('c.state')} AS checkpoint_state
     FROM jobs j

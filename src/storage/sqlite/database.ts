@@ -31,7 +31,8 @@ export function migrateSqlite(db: SqliteDatabase): number[] {
     db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
   );
   const record = db.prepare(
-    'INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @appliedAt)',
+    `INSERT INTO schema_migrations (version, name, applied_at)
+     VALUES (@version, @name, @appliedAt)`,
   );
 
   const newlyApplied: number[] = [];

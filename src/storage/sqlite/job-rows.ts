@@ -1,3 +1,4 @@
+import { bufferToNumbers, numbersToBuffer } from '../codec.js';
 import type { AttemptOutcome, HistoryItem, JobRecord, JobStatus } from '../records.js';
 import type { LeaseInfo } from '../store.js';
 
@@ -47,16 +48,16 @@ export interface HistoryRow {
   validation_cost: number | null;
   accuracy: number | null;
   validation_accuracy: number | null;
-  /** Float64 values (see encodeNorms); JSON text in rows that earlier builds wrote. */
+  /** Float64 values (see putHistoryValues); JSON text in rows that earlier builds wrote. */
   gradient_norms: Buffer | string;
   elapsed_ms: number;
 }
 
 // Every column but the blobs; `has_model` says whether the model blob is there.
-export const COLUMNS = `seq, id, tenant, status, cancel_requested, network, network_id, dataset_id, training,
-  epochs, epoch, cost, validation_cost, best_epoch, stop_reason, error_code, error_message, attempts,
-  failures, lease_owner, lease_expires_at, model IS NOT NULL AS has_model, created_at, started_at,
-  finished_at`;
+export const COLUMNS = `seq, id, tenant, status, cancel_requested, network, network_id, dataset_id,
+  training, epochs, epoch, cost, validation_cost, best_epoch, stop_reason, error_code,
+  error_message, attempts, failures, lease_owner, lease_expires_at,
+  model IS NOT NULL AS has_model, created_at, started_at, finished_at`;
 
 /** The jobs table and its history and checkpoints: every queue statement, each named. */
 
@@ -132,7 +133,9 @@ export function putHistoryValues(
   values[offset + 3] = item.validationCost ?? null;
   values[offset + 4] = item.accuracy ?? null;
   values[offset + 5] = item.validationAccuracy ?? null;
-  values[offset + 6] = encodeNorms(item.gradientNorms);
+  // Float64 values, not JSON text: formatting each norm was a third of the cost of storing a
+  // history row, and a job with microsecond epochs stores rows as fast as the main thread can.
+  values[offset + 6] = numbersToBuffer(item.gradientNorms);
   values[offset + 7] = item.elapsedMs;
 }
 
@@ -143,28 +146,11 @@ export function fromHistoryRow(row: HistoryRow): HistoryItem {
     gradientNorms:
       typeof row.gradient_norms === 'string'
         ? JSON.parse(row.gradient_norms)
-        : decodeNorms(row.gradient_norms),
+        : bufferToNumbers(row.gradient_norms),
     elapsedMs: row.elapsed_ms,
   };
   if (row.validation_cost !== null) item.validationCost = row.validation_cost;
   if (row.accuracy !== null) item.accuracy = row.accuracy;
   if (row.validation_accuracy !== null) item.validationAccuracy = row.validation_accuracy;
   return item;
-}
-
-/**
- * A row's gradient norms as a blob of float64 values. Formatting them as JSON text (two
- * shortest-round-trip conversions per layer) was a third of the cost of storing a history row,
- * and a job with microsecond epochs stores rows as fast as the main thread can.
- */
-export function encodeNorms(norms: readonly number[]): Buffer {
-  const bytes = Buffer.allocUnsafe(norms.length * 8);
-  for (let layer = 0; layer < norms.length; layer++) bytes.writeDoubleLE(norms[layer], layer * 8);
-  return bytes;
-}
-
-export function decodeNorms(bytes: Buffer): number[] {
-  const norms = new Array<number>(bytes.length / 8);
-  for (let layer = 0; layer < norms.length; layer++) norms[layer] = bytes.readDoubleLE(layer * 8);
-  return norms;
 }

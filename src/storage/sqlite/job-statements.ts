@@ -16,8 +16,8 @@ export const HISTORY_BLOCK_ROWS = [64, 16, 4, 1];
 export function prepareJobStatements(db: SqliteDatabase) {
   return {
     insert: db.prepare<Record<string, unknown>, JobRow>(
-      `INSERT INTO jobs (id, tenant, status, network, network_id, dataset_id, training, initial_model,
-         epochs, created_at)
+      `INSERT INTO jobs (id, tenant, status, network, network_id, dataset_id, training,
+         initial_model, epochs, created_at)
        VALUES (@id, @tenant, 'queued', @network, @networkId, @datasetId, @training, @initialModel,
          @epochs, @createdAt)
        RETURNING ${COLUMNS}`,
@@ -27,7 +27,8 @@ export function prepareJobStatements(db: SqliteDatabase) {
     ),
     byIdAnyTenant: db.prepare<{ id: string }, JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE id = @id`),
     page: db.prepare<{ tenant: string; before: number; limit: number }, JobRow>(
-      `SELECT ${COLUMNS} FROM jobs WHERE tenant = @tenant AND seq < @before ORDER BY seq DESC LIMIT @limit`,
+      `SELECT ${COLUMNS} FROM jobs WHERE tenant = @tenant AND seq < @before
+        ORDER BY seq DESC LIMIT @limit`,
     ),
     pageByStatus: db.prepare<
       { tenant: string; status: string; before: number; limit: number },
@@ -37,7 +38,8 @@ export function prepareJobStatements(db: SqliteDatabase) {
         ORDER BY seq DESC LIMIT @limit`,
     ),
     countTenantActive: db.prepare<{ tenant: string }, { count: number }>(
-      `SELECT count(*) AS count FROM jobs WHERE tenant = @tenant AND status IN ('queued', 'running')`,
+      `SELECT count(*) AS count FROM jobs
+        WHERE tenant = @tenant AND status IN ('queued', 'running')`,
     ),
     countWaiting: db.prepare<[], { count: number }>(
       `SELECT count(*) AS count FROM jobs WHERE status = 'queued'`,
@@ -58,12 +60,6 @@ export function prepareJobStatements(db: SqliteDatabase) {
       `SELECT id, attempts, failures FROM jobs WHERE status = 'running' AND lease_expires_at < @now
         ORDER BY seq LIMIT 1`,
     ),
-    /**
-     * The next queued job, fairly across tenants: each tenant's oldest queued job competes; the
-     * tenant with the fewest running jobs wins, then the one served longest ago (round robin),
-     * then submission order. One tenant's thousand queued jobs therefore never hold back another
-     * tenant's single one, even with one worker; within a tenant, jobs run in submission order.
-     */
     /** The oldest queued job: the next one when no other tenant has a job queued. */
     oldestQueued: db.prepare<[], { id: string; tenant: string }>(
       `SELECT id, tenant FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1`,
@@ -73,26 +69,37 @@ export function prepareJobStatements(db: SqliteDatabase) {
         `SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'queued' AND tenant <> @tenant)`,
       )
       .pluck(),
+    /**
+     * The next queued job, fairly across tenants: each tenant's oldest queued job competes; the
+     * tenant with the fewest running jobs wins, then the one served longest ago (round robin),
+     * then submission order. One tenant's thousand queued jobs therefore never hold back another
+     * tenant's single one, even with one worker; within a tenant, jobs run in submission order.
+     */
     nextQueued: db.prepare<[], { id: string }>(
-      `WITH heads AS (SELECT tenant, min(seq) AS seq FROM jobs WHERE status = 'queued' GROUP BY tenant),
-            busy AS (SELECT tenant, count(*) AS running FROM jobs WHERE status = 'running' GROUP BY tenant)
+      `WITH heads AS (SELECT tenant, min(seq) AS seq FROM jobs WHERE status = 'queued'
+                       GROUP BY tenant),
+            busy AS (SELECT tenant, count(*) AS running FROM jobs WHERE status = 'running'
+                      GROUP BY tenant)
        SELECT jobs.id FROM heads
          JOIN jobs ON jobs.seq = heads.seq
          LEFT JOIN busy ON busy.tenant = heads.tenant
         ORDER BY COALESCE(busy.running, 0),
-                 (SELECT max(served.started_at) FROM jobs AS served WHERE served.tenant = heads.tenant) NULLS FIRST,
+                 (SELECT max(served.started_at) FROM jobs AS served
+                   WHERE served.tenant = heads.tenant) NULLS FIRST,
                  heads.seq
         LIMIT 1`,
     ),
     claim: db.prepare<Record<string, unknown>, JobRow>(
       `UPDATE jobs SET status = 'running', attempts = attempts + 1, failures = failures + @failed,
-         lease_owner = @owner, lease_expires_at = @expires, started_at = COALESCE(started_at, @startedAt)
+         lease_owner = @owner, lease_expires_at = @expires,
+         started_at = COALESCE(started_at, @startedAt)
        WHERE id = @id
        RETURNING ${COLUMNS}`,
     ),
     failExpired: db.prepare(
       `UPDATE jobs SET status = 'failed', failures = failures + 1, error_code = 'WORKER_CRASHED',
-         error_message = @message, lease_owner = NULL, lease_expires_at = NULL, finished_at = @finishedAt
+         error_message = @message, lease_owner = NULL, lease_expires_at = NULL,
+         finished_at = @finishedAt
        WHERE id = @id AND attempts = @attempts AND status = 'running'`,
     ),
     /** What a worker needs besides the job: its dataset, warm-start weights and checkpoint. */
@@ -110,8 +117,8 @@ export function prepareJobStatements(db: SqliteDatabase) {
        WHERE id = @id AND attempts = @attempt AND lease_owner = @owner AND status = 'running'`,
     ),
     lease: db.prepare<{ id: string }, LeaseRow & { status: JobStatus }>(
-      `SELECT id, status, attempts, failures, lease_owner, lease_expires_at, cancel_requested FROM jobs
-        WHERE id = @id`,
+      `SELECT id, status, attempts, failures, lease_owner, lease_expires_at, cancel_requested
+         FROM jobs WHERE id = @id`,
     ),
     runningLeases: db.prepare<[], LeaseRow>(
       `SELECT id, attempts, failures, lease_owner, lease_expires_at, cancel_requested FROM jobs
@@ -119,7 +126,8 @@ export function prepareJobStatements(db: SqliteDatabase) {
     ),
 
     progress: db.prepare(
-      `UPDATE jobs SET epoch = @epoch, cost = @cost, validation_cost = @validationCost, best_epoch = @bestEpoch
+      `UPDATE jobs SET epoch = @epoch, cost = @cost, validation_cost = @validationCost,
+         best_epoch = @bestEpoch
        WHERE id = @id AND attempts = @attempt AND status = 'running'`,
     ),
     /** Positional: a 64-row statement would need 512 parameter names. */
@@ -128,14 +136,15 @@ export function prepareJobStatements(db: SqliteDatabase) {
         [
           rows,
           db.prepare(
-            `INSERT OR REPLACE INTO job_history (job_id, epoch, cost, validation_cost, accuracy, validation_accuracy,
-         gradient_norms, elapsed_ms)
+            `INSERT OR REPLACE INTO job_history (job_id, epoch, cost, validation_cost, accuracy,
+               validation_accuracy, gradient_norms, elapsed_ms)
        VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
           ),
         ] as const,
     ),
     upsertCheckpoint: db.prepare(
-      `INSERT INTO job_checkpoints (job_id, epoch, state, created_at) VALUES (@id, @epoch, @state, @createdAt)
+      `INSERT INTO job_checkpoints (job_id, epoch, state, created_at)
+       VALUES (@id, @epoch, @state, @createdAt)
        ON CONFLICT (job_id) DO UPDATE SET epoch = excluded.epoch, state = excluded.state,
          created_at = excluded.created_at`,
     ),
@@ -146,7 +155,8 @@ export function prepareJobStatements(db: SqliteDatabase) {
 
     finish: db.prepare<Record<string, unknown>, JobRow>(
       `UPDATE jobs SET status = @status, stop_reason = @stopReason, error_code = @errorCode,
-         error_message = @errorMessage, model = @model, model_epoch = @modelEpoch, model_cost = @modelCost,
+         error_message = @errorMessage, model = @model, model_epoch = @modelEpoch,
+         model_cost = @modelCost,
          epoch = @epoch, best_epoch = COALESCE(@bestEpoch, best_epoch), finished_at = @finishedAt,
          lease_owner = NULL, lease_expires_at = NULL
        WHERE id = @id AND attempts = @attempt AND status = 'running'
@@ -154,12 +164,14 @@ export function prepareJobStatements(db: SqliteDatabase) {
     ),
     trimHistory: db.prepare('DELETE FROM job_history WHERE job_id = @id AND epoch > @epoch'),
     requeue: db.prepare(
-      `UPDATE jobs SET status = 'queued', failures = @failures, lease_owner = NULL, lease_expires_at = NULL
+      `UPDATE jobs SET status = 'queued', failures = @failures, lease_owner = NULL,
+         lease_expires_at = NULL
        WHERE id = @id AND attempts = @attempt AND status = 'running'`,
     ),
     failRunning: db.prepare(
-      `UPDATE jobs SET status = 'failed', failures = @failures, error_code = @code, error_message = @message,
-         lease_owner = NULL, lease_expires_at = NULL, finished_at = @finishedAt
+      `UPDATE jobs SET status = 'failed', failures = @failures, error_code = @code,
+         error_message = @message, lease_owner = NULL, lease_expires_at = NULL,
+         finished_at = @finishedAt
        WHERE id = @id AND attempts = @attempt AND status = 'running'`,
     ),
     cancelQueued: db.prepare(
@@ -172,7 +184,8 @@ export function prepareJobStatements(db: SqliteDatabase) {
     ),
 
     startAttempt: db.prepare(
-      `INSERT INTO job_attempts (job_id, attempt, owner, started_at) VALUES (@id, @attempt, @owner, @startedAt)`,
+      `INSERT INTO job_attempts (job_id, attempt, owner, started_at)
+       VALUES (@id, @attempt, @owner, @startedAt)`,
     ),
     endAttempt: db.prepare(
       `UPDATE job_attempts SET ended_at = @endedAt, outcome = @outcome
@@ -184,7 +197,8 @@ export function prepareJobStatements(db: SqliteDatabase) {
     ),
 
     history: db.prepare<{ id: string; after: number; limit: number }, HistoryRow>(
-      `SELECT epoch, cost, validation_cost, accuracy, validation_accuracy, gradient_norms, elapsed_ms
+      `SELECT epoch, cost, validation_cost, accuracy, validation_accuracy, gradient_norms,
+              elapsed_ms
          FROM job_history WHERE job_id = @id AND epoch > @after ORDER BY epoch LIMIT @limit`,
     ),
     /** Epochs first, first + every, …: one key lookup each, however long the history. */

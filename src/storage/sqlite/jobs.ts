@@ -324,18 +324,17 @@ export class SqliteJobs implements JobStore {
     const { statements } = this;
     const history = outcome.history ?? [];
     if (history.length > 0) {
+      // The attempt's last reports, written as any progress is (fenced by the lease).
       const last = history[history.length - 1];
-      const held =
-        statements.progress.run({
-          id,
-          attempt,
-          epoch: last.epoch,
-          cost: last.cost,
-          validationCost: last.validationCost ?? null,
-          bestEpoch: outcome.bestEpoch,
-        }).changes > 0;
+      const held = this.recordProgressSync(id, attempt, {
+        items: history,
+        epoch: last.epoch,
+        cost: last.cost,
+        validationCost: last.validationCost ?? null,
+        bestEpoch: outcome.bestEpoch,
+        checkpoint: null,
+      });
       if (!held) return null;
-      this.insertHistory(id, history);
     }
     // The row as it ended, returned by the update: no read after the commit to announce it.
     const ended = statements.finish.get({

@@ -247,7 +247,8 @@ describe('JobEventHub', () => {
     const job = await runningJob();
     openHub({ pollMs: 5 });
     const client = consume(hub.open(job, 0, logger));
-    await t.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` }); // flags it; no event while running
+    // Flags the job; no event while it runs.
+    await t.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     const after = (await t.store.jobs.getById(job.id))!;
