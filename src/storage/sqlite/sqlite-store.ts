@@ -7,6 +7,7 @@ import { SqliteIdempotency } from './idempotency.js';
 import { SqliteJobs } from './jobs.js';
 import { SqliteNetworks } from './networks.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
+import { WalIndexStamp } from './wal-index-stamp.js';
 
 /** The embedded store: one better-sqlite3 connection, used only from the main thread. */
 export class SqliteStore implements Store {
@@ -20,6 +21,8 @@ export class SqliteStore implements Store {
 
   private readonly probe;
   private checkpointer: WalCheckpointer | null = null;
+  /** Null for a database without a wal-index: changeStamp then asks SQLite. */
+  private readonly walStamp: WalIndexStamp | null;
   private readonly totalChanges;
   private readonly dataVersion;
 
@@ -27,6 +30,7 @@ export class SqliteStore implements Store {
     this.probe = db.prepare('SELECT 1');
     this.totalChanges = db.prepare<[], number>('SELECT total_changes()').pluck();
     this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.walStamp = WalIndexStamp.open(db);
     this.idempotency = new SqliteIdempotency(db);
     this.datasets = new SqliteDatasets(db, this.idempotency);
     this.networks = new SqliteNetworks(db, this.idempotency);
@@ -38,10 +42,13 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Rows this connection has changed, and SQLite's data version, which moves when another
-   * connection (another process on the same file) commits. Together about a microsecond.
+   * The wal-index header's version (see WalIndexStamp): it moves on every commit to the file,
+   * by this connection or another process. A database without one (in memory) counts the rows
+   * this connection changed and SQLite's data version, which moves when another connection
+   * commits.
    */
   changeStamp(): string {
+    if (this.walStamp) return this.walStamp.read();
     return `${this.totalChanges.get()}:${this.dataVersion.get()}`;
   }
 
@@ -61,5 +68,7 @@ export class SqliteStore implements Store {
     this.checkpointer = null;
     await checkpointer?.stop();
     if (this.db.open) this.db.close();
+    // Only now: closing its file earlier would drop the connection's locks on the wal-index.
+    this.walStamp?.close();
   }
 }
