@@ -22,6 +22,13 @@ export class AnswerCache {
     private readonly maxBytes = 16 * 1024 * 1024,
   ) {}
 
+  /** The answer under `key` if one is cached and still true, without building one. */
+  peek(key: string): string | undefined {
+    const stamp = this.readStamp();
+    if (stamp === null || stamp !== this.stamp) return undefined;
+    return this.answers.get(key);
+  }
+
   /**
    * The answer under `key` (which must name everything the answer depends on, tenant included),
    * from the cache or from `build`. Errors of `build` (a 404) are not cached.

@@ -69,8 +69,9 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
   if (config.rateLimitPerMinute > 0 && !authenticator.isOpen) {
     await app.register(fastifyRateLimit, {
       global: true,
-      // After onRequest, so that the tenant (the key's owner) is known.
-      hook: 'preHandler',
+      // After the onRequest hook above, which identifies the key's owner, and before any
+      // preValidation hook, where a poll may be answered from a cache (see routes/jobs.ts).
+      hook: 'onRequest',
       max: config.rateLimitPerMinute,
       timeWindow: 60_000,
       allowList: (request: FastifyRequest) => !isApiPath(request.url),

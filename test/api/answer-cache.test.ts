@@ -167,6 +167,29 @@ describe('polls answered from the cache', () => {
     }
   });
 
+  it('carry the headers of a built answer and count in the metrics like one', async () => {
+    t = await createTestApp();
+    const id = await submit(t.app);
+    const url = `/v1/jobs/${id}/history?limit=20`;
+    const built = await t.app.inject({ method: 'GET', url });
+    const cached = await t.app.inject({ method: 'GET', url });
+
+    expect(cached.statusCode).toBe(200);
+    expect(cached.body).toBe(built.body);
+    const { date: _builtDate, 'x-request-id': _builtId, ...builtHeaders } = built.headers;
+    const { date: _cachedDate, 'x-request-id': _cachedId, ...cachedHeaders } = cached.headers;
+    expect(cachedHeaders).toEqual(builtHeaders);
+    expect(cachedHeaders).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+    });
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain(
+      'chainrule_http_request_duration_seconds_count' +
+        '{method="GET",route="/v1/jobs/:id/history",status_code="200"} 2',
+    );
+  });
+
   it("never hand one tenant's cached answer to another", async () => {
     const alpha = 'alpha-key-0123456789abcdef';
     const beta = 'beta-key-fedcba9876543210';

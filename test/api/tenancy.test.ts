@@ -221,6 +221,23 @@ describe('limits per tenant', () => {
     expect((await call('GET', '/healthz')).status).toBe(200);
   });
 
+  it('count polls answered from the cache like any other request', async () => {
+    t = await createTestApp({ ...KEYS, RATE_LIMIT_PER_MINUTE: '4' });
+    const job = await call('POST', '/v1/jobs', ALPHA, {
+      network: XOR_NETWORK,
+      dataset: XOR,
+      training: { epochs: 5 },
+    });
+    expect(job.status).toBe(202);
+    // The first poll builds the answer; the next two are answered from the cache.
+    for (let i = 0; i < 3; i++)
+      expect((await call('GET', `/v1/jobs/${job.body.id}`, ALPHA)).status).toBe(200);
+
+    const limited = await call('GET', `/v1/jobs/${job.body.id}`, ALPHA);
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+  });
+
   it('count each key on its own, even two keys of one tenant, and leave an open service unlimited', async () => {
     const second = 'alpha-second-key-0123456789';
     t = await createTestApp({

@@ -33,6 +33,17 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
   const answers = new AnswerCache(() => store.changeStamp());
 
   return async (app) => {
+    // A poll whose answer is cached is answered here, before validation and the handler: they
+    // cost more than the rest of the poll. Authentication and rate limits ran before (they are
+    // onRequest hooks); the response hooks (log, metrics) run as for any answer. Only answers
+    // the routes below built are cached, under the tenant and the URL as the client sent it.
+    app.addHook('preValidation', (request, reply, done) => {
+      const cached =
+        request.method === 'GET' ? answers.peek(answerKey(request.tenant, request.url)) : undefined;
+      if (cached === undefined) done();
+      else sendSerialized(reply, cached);
+    });
+
     app.post(
       '/v1/jobs',
       {
@@ -116,7 +127,7 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
       async (request, reply) => {
         const { tenant } = request;
         const { id } = request.params;
-        const body = await answers.answer(answerKey('job', tenant, id), async () =>
+        const body = await answers.answer(answerKey(tenant, request.url), async () =>
           JSON.stringify(presentJob(await findJob(tenant, id))),
         );
         return sendSerialized(reply, body);
@@ -169,16 +180,13 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
         const { tenant } = request;
         const { id } = request.params;
         const { after, limit, every } = request.query;
-        const body = await answers.answer(
-          answerKey('history', tenant, id, after, limit, every),
-          async () => {
-            const job = await findJob(tenant, id);
-            const items = await store.jobs.history(job.id, after, limit, every);
-            const last = items.length > 0 ? items[items.length - 1].epoch : after;
-            const complete = isTerminal(job.status) && items.length < limit;
-            return JSON.stringify({ items, nextAfter: complete ? null : last });
-          },
-        );
+        const body = await answers.answer(answerKey(tenant, request.url), async () => {
+          const job = await findJob(tenant, id);
+          const items = await store.jobs.history(job.id, after, limit, every);
+          const last = items.length > 0 ? items[items.length - 1].epoch : after;
+          const complete = isTerminal(job.status) && items.length < limit;
+          return JSON.stringify({ items, nextAfter: complete ? null : last });
+        });
         return sendSerialized(reply, body);
       },
     );
