@@ -1,3 +1,4 @@
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { toError } from '../errors.js';
 import type { HistoryItem } from '../storage/records.js';
 import type { Store } from '../storage/store.js';
@@ -5,15 +6,24 @@ import { RETRY_FIRST_MS, RETRY_MAX_MS, sleep } from './backoff.js';
 import type { JobEvents } from './job-events.js';
 import { ROWS_PER_TRANSACTION, type RunningJob } from './running-job.js';
 
+/** The share of the main thread that history writes may take while it has time to spare. */
+export const SPARE_WRITE_SHARE = 0.5;
+
+/** Their share while requests keep the main thread busy: requests come first, as in training. */
+export const BUSY_WRITE_SHARE = 0.05;
+
+/** Event-loop utilization between two writes above which requests keep the thread busy. */
+const BUSY_UTILIZATION = 0.8;
+
 /**
  * Stores the epoch reports of the jobs this process runs: in order, in fenced transactions of
- * bounded size, retried while the database is unreachable, and with at most about half of the
- * main thread, so that API requests are answered while the fastest jobs train. One per
- * dispatcher: the write budget is shared by every job.
+ * bounded size, retried while the database is unreachable, and with a bounded share of the main
+ * thread, so that API requests are answered while the fastest jobs train. One per dispatcher:
+ * the write budget is shared by every job.
  */
 export class HistoryWriter {
-  /** performance.now() before which no history write starts: see waitForWriteTurn. */
-  private nextWriteAt = 0;
+  /** The last history write, which sets the pause before the next: see waitForWriteTurn. */
+  private lastWrite: { endedAt: number; ms: number; loop: EventLoopUtilization } | null = null;
 
   constructor(
     private readonly store: Store,
@@ -98,7 +108,12 @@ export class HistoryWriter {
         continue;
       }
       running.progressRetryMs = 0;
-      this.nextWriteAt = 2 * performance.now() - writeStartedAt;
+      const endedAt = performance.now();
+      this.lastWrite = {
+        endedAt,
+        ms: endedAt - writeStartedAt,
+        loop: performance.eventLoopUtilization(),
+      };
       if (!held) {
         this.onLeaseLost(running);
         return;
@@ -112,16 +127,24 @@ export class HistoryWriter {
   }
 
   /**
-   * History writes get at most about half of the main thread: after a write of d ms, the next
-   * one (of any job) waits until d ms have passed. Jobs with microsecond epochs always have
-   * reports to write, and without this rule polls would only be answered in the gaps. A lone
+   * Paces history writes to a share of the main thread. Jobs with microsecond epochs always
+   * have reports to write, and without a limit polls would only be answered in the gaps.
+   *
+   * After a write of d ms, the next one (of any job) waits until d ms have passed: writes get
+   * at most half of the thread. If the event loop had next to no idle time meanwhile, requests
+   * keep the thread busy, and the write waits until 19·d ms have passed: writes then get a
+   * twentieth, and the API nearly all of the rest. Their workers pause while too many of their
+   * epochs are unstored (see MAX_UNSTORED_EPOCHS), so the fastest jobs train slower while the
+   * API is saturated; jobs whose epochs take milliseconds write too little to notice. A lone
    * write (a small job's history) never waits.
    */
   private async waitForWriteTurn(): Promise<void> {
-    let wait = this.nextWriteAt - performance.now();
-    while (wait > 0) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      wait = this.nextWriteAt - performance.now();
+    const last = this.lastWrite;
+    if (!last) return;
+    await sleepUntil(last.endedAt + last.ms * (1 / SPARE_WRITE_SHARE - 1));
+
+    if (performance.eventLoopUtilization(last.loop).utilization > BUSY_UTILIZATION) {
+      await sleepUntil(last.endedAt + last.ms * (1 / BUSY_WRITE_SHARE - 1));
     }
   }
 
@@ -144,6 +167,14 @@ export class HistoryWriter {
     const reports = running.pending;
     running.pending = [];
     return reports;
+  }
+}
+
+async function sleepUntil(time: number): Promise<void> {
+  let wait = time - performance.now();
+  while (wait > 0) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = time - performance.now();
   }
 }
 
