@@ -141,11 +141,10 @@ export class HistoryWriter {
   private async waitForWriteTurn(): Promise<void> {
     const last = this.lastWrite;
     if (!last) return;
-    await sleepUntil(last.endedAt + last.ms * (1 / SPARE_WRITE_SHARE - 1));
+    await sleepUntil(last.endedAt + pauseAfterWrite(last.ms, 0));
 
-    if (performance.eventLoopUtilization(last.loop).utilization > BUSY_UTILIZATION) {
-      await sleepUntil(last.endedAt + last.ms * (1 / BUSY_WRITE_SHARE - 1));
-    }
+    const utilization = performance.eventLoopUtilization(last.loop).utilization;
+    await sleepUntil(last.endedAt + pauseAfterWrite(last.ms, utilization));
   }
 
   /**
@@ -168,6 +167,15 @@ export class HistoryWriter {
     running.pending = [];
     return reports;
   }
+}
+
+/**
+ * How long the main thread is left to other work after a history write of writeMs, given the
+ * event loop's utilization since that write: the pace that gives writes their share.
+ */
+export function pauseAfterWrite(writeMs: number, utilization: number): number {
+  const share = utilization > BUSY_UTILIZATION ? BUSY_WRITE_SHARE : SPARE_WRITE_SHARE;
+  return writeMs * (1 / share - 1);
 }
 
 async function sleepUntil(time: number): Promise<void> {

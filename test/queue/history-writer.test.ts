@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { BUSY_WRITE_SHARE, HistoryWriter } from '../../src/queue/history-writer.js';
+import {
+  BUSY_WRITE_SHARE,
+  HistoryWriter,
+  pauseAfterWrite,
+} from '../../src/queue/history-writer.js';
 import { JobEvents } from '../../src/queue/job-events.js';
 import { ROWS_PER_TRANSACTION, type RunningJob } from '../../src/queue/running-job.js';
 import type { HistoryItem, JobRecord } from '../../src/storage/records.js';
@@ -89,10 +93,17 @@ describe('the history writer', () => {
     expect(running.pending).toEqual([]);
     expect(running.storedEpoch[0]).toBe(BigInt(3 * ROWS_PER_TRANSACTION));
     for (const { pauseMs, writeMs } of pauses(writes)) {
-      // A pause as long as the write before it; far from the busy pace of 19 writes' length.
+      // At least as long as the write before it; how much longer depends on the machine's load.
       expect(pauseMs).toBeGreaterThanOrEqual(writeMs - 1);
-      expect(pauseMs).toBeLessThan(15 * writeMs);
     }
+  });
+
+  it('paces writes to half of the thread while it idles, a twentieth while it is busy', () => {
+    expect(pauseAfterWrite(20, 0)).toBe(20);
+    expect(pauseAfterWrite(20, 0.8)).toBe(20);
+    expect(pauseAfterWrite(20, 0.81)).toBeCloseTo(380, 9);
+    expect(pauseAfterWrite(20, 1)).toBeCloseTo(380, 9);
+    expect(pauseAfterWrite(0, 1)).toBe(0);
   });
 
   it('leaves nearly all of the thread to requests while they keep it busy', async () => {
