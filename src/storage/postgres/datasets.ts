@@ -1,23 +1,16 @@
 import { DatasetInUseError, NotFoundError } from '../../errors.js';
 import { bufferToFloat64, float64ToBuffer } from '../codec.js';
 import type { DatasetRecord, DatasetValues, NewDataset, Page } from '../records.js';
+import {
+  DATASET_COLUMNS,
+  datasetRecord,
+  fromDatasetRow,
+  toPage,
+  type DatasetRow,
+} from '../rows.js';
 import type { DatasetStore, IdempotentWrite, ListOptions } from '../store.js';
 import { readBlob, type PostgresDatabase, type Transaction } from './database.js';
 import { claimIdempotent } from './idempotency.js';
-
-interface DatasetRow {
-  seq: number;
-  id: string;
-  tenant: string;
-  name: string | null;
-  rows: number;
-  input_size: number;
-  target_size: number;
-  sha256: string;
-  created_at: string;
-}
-
-const COLUMNS = 'seq, id, tenant, name, rows, input_size, target_size, sha256, created_at';
 
 export class PostgresDatasets implements DatasetStore {
   constructor(private readonly db: PostgresDatabase) {}
@@ -29,17 +22,17 @@ export class PostgresDatasets implements DatasetStore {
     return this.db.transaction((tx) =>
       claimIdempotent(tx, idempotency, async () => {
         await insertDataset(tx, dataset);
-        return toRecord(dataset);
+        return datasetRecord(dataset);
       }),
     );
   }
 
   async get(tenant: string, id: string): Promise<DatasetRecord | null> {
     const [row] = await this.db.query<DatasetRow>(
-      `SELECT ${COLUMNS} FROM datasets WHERE id = $1 AND tenant = $2`,
+      `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = $1 AND tenant = $2`,
       [id, tenant],
     );
-    return row ? fromRow(row) : null;
+    return row ? fromDatasetRow(row) : null;
   }
 
   async values(id: string): Promise<DatasetValues | null> {
@@ -48,10 +41,10 @@ export class PostgresDatasets implements DatasetStore {
 
   async list(tenant: string, options: ListOptions): Promise<Page<DatasetRecord>> {
     const rows = await this.db.query<DatasetRow>(
-      `SELECT ${COLUMNS} FROM datasets WHERE tenant = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+      `SELECT ${DATASET_COLUMNS} FROM datasets WHERE tenant = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
       [tenant, options.beforeSeq ?? Number.MAX_SAFE_INTEGER, options.limit + 1],
     );
-    return toPage(rows, options.limit, fromRow);
+    return toPage(rows, options.limit, fromDatasetRow);
   }
 
   async delete(tenant: string, id: string): Promise<boolean> {
@@ -114,33 +107,4 @@ export async function readDatasetValues(
   const targets = await readBlob(tx, { table: 'datasets', column: 'targets', key: 'id' }, id);
   if (!inputs || !targets) return null;
   return { inputs: bufferToFloat64(inputs), targets: bufferToFloat64(targets) };
-}
-
-function toRecord(dataset: NewDataset): DatasetRecord {
-  const { id, tenant, name, rows, inputSize, targetSize, sha256, createdAt } = dataset;
-  return { id, tenant, name, rows, inputSize, targetSize, sha256, createdAt };
-}
-
-function fromRow(row: DatasetRow): DatasetRecord {
-  return {
-    id: row.id,
-    tenant: row.tenant,
-    name: row.name,
-    rows: row.rows,
-    inputSize: row.input_size,
-    targetSize: row.target_size,
-    sha256: row.sha256,
-    createdAt: row.created_at,
-  };
-}
-
-/** Newest-first page from `limit + 1` rows: the extra row only says that more exist. */
-export function toPage<Row extends { seq: number }, T>(
-  rows: Row[],
-  limit: number,
-  map: (row: Row) => T,
-): Page<T> {
-  const hasMore = rows.length > limit;
-  const shown = hasMore ? rows.slice(0, limit) : rows;
-  return { items: shown.map(map), nextSeq: hasMore ? shown[shown.length - 1].seq : null };
 }

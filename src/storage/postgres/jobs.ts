@@ -25,7 +25,8 @@ import type {
 } from '../store.js';
 import { bufferToFloat64, decodeLayers } from '../codec.js';
 import { readBlob, type BlobColumn, type PostgresDatabase, type Transaction } from './database.js';
-import { insertDataset, lockDatasetForUse, toPage } from './datasets.js';
+import { toPage } from '../rows.js';
+import { insertDataset, lockDatasetForUse } from './datasets.js';
 import { claimIdempotent } from './idempotency.js';
 import {
   fromAttemptRow,

@@ -2,7 +2,7 @@ import type { NetworkDefinition } from '../../engine/index.js';
 import type { NetworkRecord, Page } from '../records.js';
 import type { IdempotentWrite, ListOptions, NetworkStore } from '../store.js';
 import type { PostgresDatabase } from './database.js';
-import { toPage } from './datasets.js';
+import { toPage } from '../rows.js';
 import { claimIdempotent } from './idempotency.js';
 
 interface NetworkRow {

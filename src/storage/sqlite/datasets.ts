@@ -1,23 +1,16 @@
 import { DatasetInUseError } from '../../errors.js';
 import { bufferToFloat64, float64ToBuffer } from '../codec.js';
 import type { DatasetRecord, DatasetValues, NewDataset, Page } from '../records.js';
+import {
+  DATASET_COLUMNS,
+  datasetRecord,
+  fromDatasetRow,
+  toPage,
+  type DatasetRow,
+} from '../rows.js';
 import type { DatasetStore, IdempotentWrite, ListOptions } from '../store.js';
 import type { SqliteDatabase } from './database.js';
 import type { SqliteIdempotency } from './idempotency.js';
-
-interface DatasetRow {
-  seq: number;
-  id: string;
-  tenant: string;
-  name: string | null;
-  rows: number;
-  input_size: number;
-  target_size: number;
-  sha256: string;
-  created_at: string;
-}
-
-const COLUMNS = 'seq, id, tenant, name, rows, input_size, target_size, sha256, created_at';
 
 export class SqliteDatasets implements DatasetStore {
   private readonly insert;
@@ -36,13 +29,13 @@ export class SqliteDatasets implements DatasetStore {
        VALUES (@id, @tenant, @name, @rows, @inputSize, @targetSize, @inputs, @targets, @sha256, @createdAt)`,
     );
     this.byId = db.prepare<{ tenant: string; id: string }, DatasetRow>(
-      `SELECT ${COLUMNS} FROM datasets WHERE id = @id AND tenant = @tenant`,
+      `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = @id AND tenant = @tenant`,
     );
     this.valuesById = db.prepare<{ id: string }, { inputs: Buffer; targets: Buffer }>(
       'SELECT inputs, targets FROM datasets WHERE id = @id',
     );
     this.page = db.prepare<{ tenant: string; before: number; limit: number }, DatasetRow>(
-      `SELECT ${COLUMNS} FROM datasets WHERE tenant = @tenant AND seq < @before
+      `SELECT ${DATASET_COLUMNS} FROM datasets WHERE tenant = @tenant AND seq < @before
         ORDER BY seq DESC LIMIT @limit`,
     );
     this.usersOf = db.prepare<{ id: string }, { id: string }>(
@@ -59,7 +52,7 @@ export class SqliteDatasets implements DatasetStore {
       .transaction(() =>
         this.idempotency.claimSync(idempotency, () => {
           this.insertSync(dataset);
-          return toRecord(dataset);
+          return datasetRecord(dataset);
         }),
       )
       .immediate();
@@ -68,7 +61,7 @@ export class SqliteDatasets implements DatasetStore {
   /** Inserts inside a caller's transaction (a job's inline dataset). */
   insertSync(dataset: NewDataset): void {
     this.insert.run({
-      ...toRecord(dataset),
+      ...datasetRecord(dataset),
       inputs: float64ToBuffer(dataset.inputs),
       targets: float64ToBuffer(dataset.targets),
     });
@@ -76,7 +69,7 @@ export class SqliteDatasets implements DatasetStore {
 
   async get(tenant: string, id: string): Promise<DatasetRecord | null> {
     const row = this.byId.get({ tenant, id });
-    return row ? fromRow(row) : null;
+    return row ? fromDatasetRow(row) : null;
   }
 
   async values(id: string): Promise<DatasetValues | null> {
@@ -92,7 +85,7 @@ export class SqliteDatasets implements DatasetStore {
       before: options.beforeSeq ?? Number.MAX_SAFE_INTEGER,
       limit: options.limit + 1,
     });
-    return toPage(rows, options.limit, fromRow);
+    return toPage(rows, options.limit, fromDatasetRow);
   }
 
   async delete(tenant: string, id: string): Promise<boolean> {
@@ -109,33 +102,4 @@ export class SqliteDatasets implements DatasetStore {
       })
       .immediate();
   }
-}
-
-function toRecord(dataset: NewDataset): DatasetRecord {
-  const { id, tenant, name, rows, inputSize, targetSize, sha256, createdAt } = dataset;
-  return { id, tenant, name, rows, inputSize, targetSize, sha256, createdAt };
-}
-
-function fromRow(row: DatasetRow): DatasetRecord {
-  return {
-    id: row.id,
-    tenant: row.tenant,
-    name: row.name,
-    rows: row.rows,
-    inputSize: row.input_size,
-    targetSize: row.target_size,
-    sha256: row.sha256,
-    createdAt: row.created_at,
-  };
-}
-
-/** Newest-first page from `limit + 1` rows: the extra row only says that more exist. */
-export function toPage<Row extends { seq: number }, T>(
-  rows: Row[],
-  limit: number,
-  map: (row: Row) => T,
-): Page<T> {
-  const hasMore = rows.length > limit;
-  const shown = hasMore ? rows.slice(0, limit) : rows;
-  return { items: shown.map(map), nextSeq: hasMore ? shown[shown.length - 1].seq : null };
 }

@@ -26,7 +26,8 @@ import type {
   ReleaseOptions,
   StoreNotification,
 } from '../store.js';
-import { toPage, type SqliteDatasets } from './datasets.js';
+import { toPage } from '../rows.js';
+import type { SqliteDatasets } from './datasets.js';
 import type { SqliteDatabase } from './database.js';
 import type { SqliteIdempotency } from './idempotency.js';
 

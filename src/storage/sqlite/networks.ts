@@ -1,7 +1,7 @@
 import type { NetworkDefinition } from '../../engine/index.js';
 import type { NetworkRecord, Page } from '../records.js';
 import type { IdempotentWrite, ListOptions, NetworkStore } from '../store.js';
-import { toPage } from './datasets.js';
+import { toPage } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import type { SqliteIdempotency } from './idempotency.js';
 
