@@ -1,4 +1,5 @@
-import type { FastifyReply } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Serialized answers of the hottest read routes (a job's status, a page of its history), reused
@@ -13,7 +14,7 @@ import type { FastifyReply } from 'fastify';
 export class AnswerCache {
   /** The stamp every cached answer was built at; a new one empties the cache. */
   private stamp: string | null = null;
-  private readonly answers = new Map<string, string>();
+  private readonly answers = new Map<string, Answer>();
   private bytes = 0;
 
   constructor(
@@ -23,7 +24,7 @@ export class AnswerCache {
   ) {}
 
   /** The answer under `key` if one is cached and still true, without building one. */
-  peek(key: string): string | undefined {
+  peek(key: string): Answer | undefined {
     const stamp = this.readStamp();
     if (stamp === null || stamp !== this.stamp) return undefined;
     return this.answers.get(key);
@@ -33,21 +34,21 @@ export class AnswerCache {
    * The answer under `key` (which must name everything the answer depends on, tenant included),
    * from the cache or from `build`. Errors of `build` (a 404) are not cached.
    */
-  async answer(key: string, build: () => Promise<string>): Promise<string> {
+  async answer(key: string, build: () => Promise<string>): Promise<Answer> {
     const stamp = this.readStamp();
-    if (stamp === null) return build();
+    if (stamp === null) return toAnswer(await build());
     if (stamp !== this.stamp) this.reset(stamp);
     const cached = this.answers.get(key);
     if (cached !== undefined) return cached;
 
-    const built = await build();
+    const built = toAnswer(await build());
 
     // A write may have committed while the answer was being built: it is then kept only if it
     // was built after that write, which the unchanged stamp proves.
     if (this.readStamp() !== stamp || this.stamp !== stamp) return built;
-    if (this.bytes + built.length > this.maxBytes) this.reset(stamp);
+    if (this.bytes + built.body.length > this.maxBytes) this.reset(stamp);
     this.answers.set(key, built);
-    this.bytes += built.length;
+    this.bytes += built.body.length;
     return built;
   }
 
@@ -66,7 +67,45 @@ export function answerKey(...parts: (string | number)[]): string {
   return JSON.stringify(parts);
 }
 
-/** Sends JSON that is already serialized (an answer from the cache), bypassing the serializer. */
-export function sendSerialized(reply: FastifyReply, body: string): FastifyReply {
-  return reply.type('application/json; charset=utf-8').send(body);
+/** A serialized answer and its entity tag, which names its exact bytes. */
+export interface Answer {
+  readonly body: string;
+  readonly etag: string;
+}
+
+/** The answer with its entity tag, computed once per built answer (never per cached poll). */
+export function toAnswer(body: string): Answer {
+  return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+}
+
+/**
+ * Sends a serialized answer, bypassing the serializer, with its ETag. A client that names that
+ * tag in If-None-Match already holds these bytes: it gets 304 without a body. Cache-Control:
+ * no-cache lets caches keep the answer but makes them ask before every reuse, so that a poll
+ * never sees a stale job.
+ */
+export function sendAnswer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  answer: Answer,
+): FastifyReply {
+  reply.headers({ etag: answer.etag, 'cache-control': 'no-cache' });
+  if (matchesEntityTag(request.headers['if-none-match'], answer.etag)) {
+    return reply.code(304).send();
+  }
+  return reply.type('application/json; charset=utf-8').send(answer.body);
+}
+
+/**
+ * If-None-Match's weak comparison (RFC 9110, 13.1.2): `*`, or a list of tags one of which has
+ * the same opaque value, with or without the weak marker `W/`.
+ */
+export function matchesEntityTag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  for (const candidate of ifNoneMatch.split(',')) {
+    const tag = candidate.trim();
+    if ((tag.startsWith('W/') ? tag.slice(2) : tag) === etag) return true;
+  }
+  return false;
 }

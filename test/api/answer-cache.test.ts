@@ -18,11 +18,11 @@ describe('the answer cache', () => {
     const cache = new AnswerCache(() => stamp);
     const build = async () => `answer ${++builds}`;
 
-    expect(await cache.answer('k', build)).toBe('answer 1');
-    expect(await cache.answer('k', build)).toBe('answer 1');
+    expect((await cache.answer('k', build)).body).toBe('answer 1');
+    expect((await cache.answer('k', build)).body).toBe('answer 1');
     stamp = 's2';
-    expect(await cache.answer('k', build)).toBe('answer 2');
-    expect(await cache.answer('other', build)).toBe('answer 3');
+    expect((await cache.answer('k', build)).body).toBe('answer 2');
+    expect((await cache.answer('other', build)).body).toBe('answer 3');
   });
 
   it('keeps no answer built across a commit: it may hold data older than the write', async () => {
@@ -37,8 +37,8 @@ describe('the answer cache', () => {
     });
     const second = await cache.answer('k', async () => `answer ${++builds}`);
 
-    expect(first).toBe('built across a write');
-    expect(second).toBe('answer 2');
+    expect(first.body).toBe('built across a write');
+    expect(second.body).toBe('answer 2');
   });
 
   it('caches nothing without a stamp, nor failures', async () => {
@@ -54,7 +54,7 @@ describe('the answer cache', () => {
         throw new Error('not found');
       }),
     ).rejects.toThrow('not found');
-    expect(await cache.answer('k', async () => 'found')).toBe('found');
+    expect((await cache.answer('k', async () => 'found')).body).toBe('found');
   });
 
   it('drops its answers once they would exceed its size', async () => {
@@ -63,8 +63,8 @@ describe('the answer cache', () => {
     const build = async () => `${++builds}`.padStart(6, '.');
     await cache.answer('a', build);
     await cache.answer('b', build); // 12 bytes: the cache empties, then keeps b
-    expect(await cache.answer('b', build)).toBe('.....2');
-    expect(await cache.answer('a', build)).toBe('.....3');
+    expect((await cache.answer('b', build)).body).toBe('.....2');
+    expect((await cache.answer('a', build)).body).toBe('.....3');
   });
 });
 

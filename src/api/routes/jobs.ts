@@ -3,15 +3,17 @@ import { NotFoundError } from '../../errors.js';
 import { submitJob } from '../../queue/submit-job.js';
 import { isTerminal, type JobRecord } from '../../storage/records.js';
 import type { ApiContext } from '../context.js';
-import { AnswerCache, answerKey, sendSerialized } from '../answer-cache.js';
+import { AnswerCache, answerKey, sendAnswer } from '../answer-cache.js';
 import { buildDataset } from '../dataset-input.js';
 import { runIdempotent } from '../idempotency.js';
 import { createJobLookup } from '../job-lookup.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
 import { presentJob, presentModel } from '../presenters.js';
 import {
+  ConditionalHeadersSchema,
   IdempotencyHeadersSchema,
   idParamsSchema,
+  notModifiedResponse,
   pageSchema,
   problemResponses,
 } from '../schemas/common.js';
@@ -24,6 +26,11 @@ import {
   ModelQuerySchema,
   ModelSchema,
 } from '../schemas/job.js';
+
+/** How the two polled routes answer a client that sends back the ETag it holds. */
+const POLL_DESCRIPTION =
+  'The answer carries an `ETag`; a poll that sends it back in `If-None-Match` gets ' +
+  '`304 Not Modified` without a body while the answer is unchanged.';
 
 /** /v1/jobs: submit, list, read, cancel, follow the history, fetch the model. */
 export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
@@ -41,7 +48,7 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
       const cached =
         request.method === 'GET' ? answers.peek(answerKey(request.tenant, request.url)) : undefined;
       if (cached === undefined) done();
-      else sendSerialized(reply, cached);
+      else sendAnswer(request, reply, cached);
     });
 
     app.post(
@@ -120,17 +127,19 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['jobs'],
           summary: 'Read a job: status, progress, cost',
+          description: POLL_DESCRIPTION,
           params: idParamsSchema('job'),
-          response: { 200: JobSchema, ...problemResponses([401, 404]) },
+          headers: ConditionalHeadersSchema,
+          response: { 200: JobSchema, ...notModifiedResponse, ...problemResponses([401, 404]) },
         },
       },
       async (request, reply) => {
         const { tenant } = request;
         const { id } = request.params;
-        const body = await answers.answer(answerKey(tenant, request.url), async () =>
+        const answer = await answers.answer(answerKey(tenant, request.url), async () =>
           JSON.stringify(presentJob(await findJob(tenant, id))),
         );
-        return sendSerialized(reply, body);
+        return sendAnswer(request, reply, answer);
       },
     );
 
@@ -170,24 +179,30 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
           description:
             'Every epoch in order, none twice, from `after + 1`; available while the job runs. ' +
             'With `every=k`, only the epochs that are multiples of k: a long history in a few ' +
-            'pages, for plotting (a million epochs with `every=2000` is one page of 500).',
+            'pages, for plotting (a million epochs with `every=2000` is one page of 500). ' +
+            POLL_DESCRIPTION,
           params: idParamsSchema('job'),
           querystring: HistoryQuerySchema,
-          response: { 200: HistoryPageSchema, ...problemResponses([400, 401, 404]) },
+          headers: ConditionalHeadersSchema,
+          response: {
+            200: HistoryPageSchema,
+            ...notModifiedResponse,
+            ...problemResponses([400, 401, 404]),
+          },
         },
       },
       async (request, reply) => {
         const { tenant } = request;
         const { id } = request.params;
         const { after, limit, every } = request.query;
-        const body = await answers.answer(answerKey(tenant, request.url), async () => {
+        const answer = await answers.answer(answerKey(tenant, request.url), async () => {
           const job = await findJob(tenant, id);
           const items = await store.jobs.history(job.id, after, limit, every);
           const last = items.length > 0 ? items[items.length - 1].epoch : after;
           const complete = isTerminal(job.status) && items.length < limit;
           return JSON.stringify({ items, nextAfter: complete ? null : last });
         });
-        return sendSerialized(reply, body);
+        return sendAnswer(request, reply, answer);
       },
     );
 

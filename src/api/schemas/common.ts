@@ -112,6 +112,26 @@ export function idParamsSchema(prefix: 'ds' | 'net' | 'job') {
   });
 }
 
+/** Headers of a poll that can be answered 304 (see sendAnswer). */
+export const ConditionalHeadersSchema = z.object({
+  'if-none-match': z
+    .string()
+    .optional()
+    .meta({
+      description:
+        'The ETag of an answer the client already holds: while that is still the answer, ' +
+        '304 without a body.',
+      examples: ['"x5iB2u0vN1mA7h3c9d4e6f8g0jk"'],
+    }),
+});
+
+/** The 304 answer of a poll whose If-None-Match names the current answer's ETag. */
+export const notModifiedResponse = {
+  304: z.undefined().meta({
+    description: 'Not Modified: the answer is still the one whose ETag If-None-Match named.',
+  }),
+};
+
 export const IdempotencyHeadersSchema = z.object({
   'idempotency-key': z.string().min(1).max(200).optional().meta({
     description:
