@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { JobEvents } from '../../src/queue/job-events.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { createTestApp, XOR, XOR_NETWORK, type TestApp } from '../support/app.js';
-import { claimNext } from '../support/run-by-hand.js';
+import { claimAndRecordEpoch, claimNext } from '../support/run-by-hand.js';
 
 describe('the answer cache', () => {
   it('builds an answer once while the stamp holds, and again once it moves', async () => {
@@ -128,15 +128,7 @@ describe('polls answered from the cache', () => {
     expect((await poll(`/v1/jobs/${id}`)).cancelRequested).toBe(false);
     expect((await poll(`/v1/jobs/${id}/history`)).items).toEqual([]);
 
-    const claimed = await claimNext(t.store);
-    await t.store.jobs.recordProgress(id, claimed.job.attempts, {
-      items: [{ epoch: 1, cost: 0.7, gradientNorms: [0.1, 0.2], elapsedMs: 1 }],
-      epoch: 1,
-      bestEpoch: null,
-      checkpoint: null,
-      cost: 0.7,
-      validationCost: null,
-    });
+    await claimAndRecordEpoch(t.store, id);
     await t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel` });
 
     expect(await poll(`/v1/jobs/${id}`)).toMatchObject({

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { matchesEntityTag } from '../../src/api/answer-cache.js';
 import { createTestApp, XOR, XOR_NETWORK, type TestApp } from '../support/app.js';
-import { claimNext } from '../support/run-by-hand.js';
+import { claimAndRecordEpoch } from '../support/run-by-hand.js';
 
 describe('If-None-Match against an entity tag', () => {
   const etag = '"abc"';
@@ -70,15 +70,7 @@ describe('polls of a job and of its history', () => {
     const job = await poll(`/v1/jobs/${id}`);
     const history = await poll(`/v1/jobs/${id}/history`);
 
-    const claimed = await claimNext(t!.store);
-    await t!.store.jobs.recordProgress(id, claimed.job.attempts, {
-      items: [{ epoch: 1, cost: 0.7, gradientNorms: [0.1, 0.2], elapsedMs: 1 }],
-      epoch: 1,
-      bestEpoch: null,
-      checkpoint: null,
-      cost: 0.7,
-      validationCost: null,
-    });
+    await claimAndRecordEpoch(t!.store, id);
 
     const jobNow = await poll(`/v1/jobs/${id}`, job.headers.etag as string);
     expect(jobNow.statusCode).toBe(200);

@@ -101,6 +101,23 @@ export async function claimNext(
   return claimed;
 }
 
+/** The report of epoch 1 that claimAndRecordEpoch stores. */
+export const FIRST_EPOCH = { epoch: 1, cost: 0.7, gradientNorms: [0.1, 0.2], elapsedMs: 1 };
+
+/** Claims the oldest queued job and stores its first epoch, as a worker's first report would. */
+export async function claimAndRecordEpoch(store: Store, jobId: string): Promise<ClaimedJob> {
+  const claimed = await claimNext(store);
+  await store.jobs.recordProgress(jobId, claimed.job.attempts, {
+    items: [FIRST_EPOCH],
+    epoch: 1,
+    bestEpoch: null,
+    checkpoint: null,
+    cost: FIRST_EPOCH.cost,
+    validationCost: null,
+  });
+  return claimed;
+}
+
 /** Enqueues the lecture's XOR straight through a store, as another process on its file would. */
 export function enqueueXor(store: Store): Promise<JobRecord> {
   return submitJob(
