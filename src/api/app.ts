@@ -3,6 +3,8 @@ import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-z
 import type { ApiContext } from './context.js';
 import { registerErrorHandler, sendProblem, toAppError } from './error-handler.js';
 import { JobEventHub } from './events/job-event-hub.js';
+import { parseJsonText } from './json-text.js';
+import { OFF_THREAD_JSON_BYTES, OffThreadJsonParser } from './off-thread-json.js';
 import { registerOpenApi } from './openapi.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { registerSecurity } from './security.js';
@@ -18,9 +20,6 @@ import { modelRoutes } from './routes/models.js';
 import { exportRoutes } from './routes/exports.js';
 import { gradientRoutes } from './routes/gradients.js';
 import { ServiceMetrics } from '../metrics/service-metrics.js';
-
-/** JSON nested deeper than this is refused before parsing: no dataset needs more than 3 levels. */
-const MAX_JSON_DEPTH = 64;
 
 /**
  * Assembles the HTTP API: parsers, validation, OpenAPI and Swagger UI, the error handler and
@@ -78,56 +77,21 @@ export async function buildApp(context: ApiContext) {
 function registerParsers(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json', 'text/plain']);
 
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = body as string;
-    if (text.length === 0) {
-      done(Object.assign(new Error('the JSON body is empty'), { statusCode: 400 }), undefined);
-      return;
-    }
-    if (nestingDepth(text) > MAX_JSON_DEPTH) {
-      done(
-        Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), {
-          statusCode: 400,
-        }),
-        undefined,
+  const offThread = new OffThreadJsonParser();
+  app.addHook('onClose', () => offThread.close());
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    const bytes = body as Buffer;
+    if (bytes.length >= OFF_THREAD_JSON_BYTES) {
+      offThread.parse(bytes).then(
+        (value) => done(null, value),
+        (error: Error) => done(error, undefined),
       );
       return;
     }
     try {
-      // Keys such as __proto__ and constructor are refused: they could pollute prototypes. A key
-      // can only decode to one of them if the text spells the name or holds a \u escape, so
-      // bodies with neither (number-heavy data, nearly always) skip the reviver, which would
-      // otherwise run for every number and make parsing about 2.5× slower.
-      const mayHoldForbiddenKey = /__proto__|constructor|prototype|\\u/.test(text);
-      done(null, mayHoldForbiddenKey ? JSON.parse(text, refuseForbiddenKeys) : JSON.parse(text));
+      done(null, parseJsonText(bytes.toString('utf8')));
     } catch (error) {
-      done(Object.assign(error as Error, { statusCode: 400 }), undefined);
+      done(error as Error, undefined);
     }
   });
-}
-
-function refuseForbiddenKeys(key: string, value: unknown): unknown {
-  if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-    throw Object.assign(new SyntaxError(`the key "${key}" is not allowed`), { statusCode: 400 });
-  }
-  return value;
-}
-
-/** The deepest bracket nesting outside strings, found in one pass without parsing. */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text.charCodeAt(i);
-    if (inString) {
-      if (char === 92)
-        i++; // backslash: skip the escaped character
-      else if (char === 34) inString = false;
-    } else if (char === 34) inString = true;
-    else if (char === 91 || char === 123) {
-      if (++depth > deepest) deepest = depth;
-    } else if (char === 93 || char === 125) depth--;
-  }
-  return deepest;
 }

@@ -8,10 +8,8 @@ import { outputSize, zerosMatrix, type Matrix, type Predictor } from '../engine/
  * share a cached predictor between slices: each predict call runs to its end synchronously and
  * its outputs are copied out before the next turn, so interleaved requests cannot mix.
  *
- * Known limitation: slicing covers the prediction only. The JSON body is parsed and validated in
- * one piece before it (about 1.5 s for a 37 MB body of 8000 × 784 values, bench:inference), so
- * a request near BODY_LIMIT_MB still stalls every other request that long. A streamed or
- * binary (float32) input format would remove the stall.
+ * Slicing covers the prediction only. A large JSON body is parsed on the parser thread before
+ * it (see OffThreadJsonParser, which names what still runs here in one piece).
  */
 export async function predictInSlices(
   predictor: Predictor,
