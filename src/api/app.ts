@@ -4,7 +4,7 @@ import type { ApiContext } from './context.js';
 import { registerErrorHandler, sendProblem, toAppError } from './error-handler.js';
 import { JobEventHub } from './events/job-event-hub.js';
 import { parseJsonText } from './json-text.js';
-import { OFF_THREAD_JSON_BYTES, OffThreadJsonParser } from './off-thread-json.js';
+import { OFF_THREAD_BODY_BYTES, ParserThread } from './parser-thread.js';
 import { registerOpenApi } from './openapi.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { registerSecurity } from './security.js';
@@ -56,14 +56,17 @@ export async function buildApp(context: ApiContext) {
   // Open event streams would keep the server from closing: they end before it closes.
   app.addHook('preClose', () => eventHub.close());
 
-  registerParsers(app);
+  // Large bodies are parsed on a thread of their own; it ends with the app.
+  const parserThread = new ParserThread();
+  app.addHook('onClose', () => parserThread.close());
+  registerParsers(app, parserThread);
   registerErrorHandler(app);
   await registerSecurity(app, context.config);
   await registerOpenApi(app);
 
   await app.register(healthRoutes(context));
   await app.register(metricsRoutes(metrics));
-  await app.register(datasetRoutes(context));
+  await app.register(datasetRoutes(context, parserThread));
   await app.register(networkRoutes(context));
   await app.register(jobRoutes(context));
   await app.register(modelRoutes(context));
@@ -74,15 +77,13 @@ export async function buildApp(context: ApiContext) {
   return app;
 }
 
-function registerParsers(app: FastifyInstance): void {
+function registerParsers(app: FastifyInstance, parserThread: ParserThread): void {
   app.removeContentTypeParser(['application/json', 'text/plain']);
 
-  const offThread = new OffThreadJsonParser();
-  app.addHook('onClose', () => offThread.close());
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     const bytes = body as Buffer;
-    if (bytes.length >= OFF_THREAD_JSON_BYTES) {
-      offThread.parse(bytes).then(
+    if (bytes.length >= OFF_THREAD_BODY_BYTES) {
+      parserThread.parseJson(bytes).then(
         (value) => done(null, value),
         (error: Error) => done(error, undefined),
       );

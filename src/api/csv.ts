@@ -15,10 +15,7 @@ const MAX_PROBLEMS = 20;
  * Parses a numeric CSV (header row, comma-separated, optional double quotes around names) into
  * a dataset body. Every other column than the targets (or labels) is an input. Problems name
  * the line and column, as a spreadsheet shows them.
- *
- * Known limitation: it runs on the HTTP thread in one piece, so a CSV upload of tens of MB holds
- * every other request for its whole parse; JSON bodies that large are parsed on the parser
- * thread (see OffThreadJsonParser).
+ * Large bodies are parsed on the parser thread (see ParserThread), small ones in the route.
  */
 export function parseCsvDataset(text: string, options: CsvOptions): DatasetBody {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);

@@ -1,6 +1,6 @@
 /**
  * JSON request bodies as text to values, with the limits every body gets wherever it is parsed
- * (on the HTTP thread, or on the parser thread for large ones: see OffThreadJsonParser).
+ * (on the HTTP thread, or on the parser thread for large ones: see ParserThread).
  * Failures carry statusCode 400, which the error handler renders as VALIDATION_FAILED.
  */
 

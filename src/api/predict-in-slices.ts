@@ -9,7 +9,7 @@ import { outputSize, zerosMatrix, type Matrix, type Predictor } from '../engine/
  * its outputs are copied out before the next turn, so interleaved requests cannot mix.
  *
  * Slicing covers the prediction only. A large JSON body is parsed on the parser thread before
- * it (see OffThreadJsonParser, which names what still runs here in one piece).
+ * it (see ParserThread, which names what still runs here in one piece).
  */
 export async function predictInSlices(
   predictor: Predictor,

@@ -8,6 +8,7 @@ import { parseCsvDataset } from '../csv.js';
 import { buildDataset } from '../dataset-input.js';
 import { runIdempotent } from '../idempotency.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
+import { OFF_THREAD_BODY_BYTES, type ParserThread } from '../parser-thread.js';
 import { presentDataset } from '../presenters.js';
 import {
   IdempotencyHeadersSchema,
@@ -26,7 +27,10 @@ import {
 const CSV_EXAMPLE = 'x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n';
 
 /** /v1/datasets: upload (JSON or CSV), list, read metadata, delete. */
-export function datasetRoutes(context: ApiContext): FastifyPluginAsyncZod {
+export function datasetRoutes(
+  context: ApiContext,
+  parserThread: ParserThread,
+): FastifyPluginAsyncZod {
   const { store, config } = context;
 
   return async (app) => {
@@ -61,7 +65,11 @@ export function datasetRoutes(context: ApiContext): FastifyPluginAsyncZod {
         const body = request.body as DatasetBody | string;
         let parsed: DatasetBody;
         if (typeof body === 'string') {
-          parsed = parseCsvDataset(body, request.query);
+          // Its length in UTF-16 units, a byte count for the digits and commas of a dataset.
+          parsed =
+            body.length >= OFF_THREAD_BODY_BYTES
+              ? await parserThread.parseCsv(body, request.query)
+              : parseCsvDataset(body, request.query);
         } else {
           const csvOnly = (['targets', 'labels', 'name'] as const).find(
             (key) => request.query[key] !== undefined,
