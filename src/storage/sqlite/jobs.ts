@@ -26,7 +26,7 @@ import type {
   ReleaseOptions,
   StoreNotification,
 } from '../store.js';
-import { toPage } from '../rows.js';
+import { fromAttemptRow, toPage } from '../rows.js';
 import type { SqliteDatasets } from './datasets.js';
 import type { SqliteDatabase } from './database.js';
 import type { SqliteIdempotency } from './idempotency.js';
@@ -431,14 +431,7 @@ export class SqliteJobs implements JobStore {
   }
 
   async attempts(id: string): Promise<JobAttempt[]> {
-    return this.statements.attempts.all({ id }).map((row) => ({
-      jobId: row.job_id,
-      attempt: row.attempt,
-      owner: row.owner,
-      startedAt: row.started_at,
-      endedAt: row.ended_at,
-      outcome: row.outcome,
-    }));
+    return this.statements.attempts.all({ id }).map(fromAttemptRow);
   }
 
   async model(id: string): Promise<StoredModel | null> {
