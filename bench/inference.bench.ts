@@ -67,7 +67,7 @@ function randomRows(count: number, width: number, random: Random): number[][] {
   );
 }
 
-/** A finished job with `layers` as its model, made through the API and the store as a worker would. */
+/** A finished job with `layers` as its model, made via the API and the store, as a worker would. */
 async function jobWithModel(
   network: NetworkDefinition,
   layers: LayerParameters[],
@@ -152,7 +152,8 @@ for (const [name, network, rows] of [
     `  POST predict, cached          ${format(http)}   ${(http / engine).toFixed(1)}× the engine`,
   );
   console.log(
-    `  POST predict, cold            ${format(cold)}   ${(cold / http).toFixed(1)}× the cached request`,
+    `  POST predict, cold            ${format(cold)}   ` +
+      `${(cold / http).toFixed(1)}× the cached request`,
   );
 }
 
@@ -206,7 +207,8 @@ console.log(
     `   ${share(sliced.stall, sliced.total)}`,
 );
 console.log(
-  `  whole POST predict request    ${format(request.total)}, longest stall ${format(request.stall)}` +
+  `  whole POST predict request    ${format(request.total)}, ` +
+    `longest stall ${format(request.stall)}` +
     `   ${share(request.stall, request.total)}`,
 );
 console.log(

@@ -32,7 +32,7 @@ export class HistoryWriter {
     private readonly onLeaseLost: (running: RunningJob) => void,
   ) {}
 
-  /** Starts storing buffered reports unless a write loop already runs; resolves once all are stored. */
+  /** Starts storing buffered reports unless a write loop runs; resolves once all are stored. */
   flush(running: RunningJob): Promise<void> {
     if (running.flushTimer) clearTimeout(running.flushTimer);
     running.flushTimer = null;
@@ -69,7 +69,7 @@ export class HistoryWriter {
       const epoch =
         last?.epoch ??
         Math.max(Number(running.storedEpoch[0]), running.pendingCheckpoint?.epoch ?? 0);
-      // A checkpoint is stored with the transaction that reaches its epoch, never before its history.
+      // A checkpoint goes in the transaction that reaches its epoch, never before its history.
       const checkpoint =
         running.pendingCheckpoint && running.pendingCheckpoint.epoch <= epoch
           ? running.pendingCheckpoint

@@ -46,7 +46,7 @@ describe('polls of a job and of its history', () => {
       headers: ifNoneMatch === undefined ? {} : { 'if-none-match': ifNoneMatch },
     });
 
-  it('carry an ETag, and answer 304 without a body to a client that holds that answer', async () => {
+  it('carry an ETag, and answer 304 without a body to a client holding that answer', async () => {
     const id = await submitted();
     for (const url of [`/v1/jobs/${id}`, `/v1/jobs/${id}/history`]) {
       const first = await poll(url);

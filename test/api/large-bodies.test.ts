@@ -44,7 +44,7 @@ describe('JSON bodies of a megabyte or more', () => {
     expect(Array.from(values!.targets)).toEqual(dataset.targets.flat());
   });
 
-  it('answers 400 for broken JSON, a forbidden key and too deep a nesting, as small bodies', async () => {
+  it('answers 400 for broken JSON, a forbidden key, deep nesting, as for small ones', async () => {
     const body = JSON.stringify(large());
     const cases: [string, string][] = [
       [body.slice(0, -1), 'not valid JSON'],

@@ -45,7 +45,7 @@ describe('packed matrices', () => {
     );
   });
 
-  it('pack a matrix that is the whole value, and keep -0 and every bit of each number', async () => {
+  it('pack a matrix that is the whole value, keeping -0 and every bit of each number', async () => {
     const rows = Array.from({ length: 64 }, (_, row) =>
       Array.from({ length: 32 }, (_, col) => (col === 0 ? -0 : (row * 32 + col) / 3 + 1e-300)),
     );

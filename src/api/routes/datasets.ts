@@ -48,7 +48,8 @@ export function datasetRoutes(
           summary: 'Upload a dataset',
           description:
             'JSON with `inputs` and `targets` (or `labels`, stored one-hot), or a CSV body ' +
-            '(`Content-Type: text/csv`, a header line, `?targets=col,col` naming the target columns). ' +
+            '(`Content-Type: text/csv`, a header line, `?targets=col,col` naming the target ' +
+            'columns). ' +
             'Every row must have the same width; every value must be a finite number.',
           headers: IdempotencyHeadersSchema,
           querystring: CsvQuerySchema,

@@ -151,7 +151,8 @@ export function jobRoutes(context: ApiContext): FastifyPluginAsyncZod {
           summary: 'Cancel a job',
           description:
             'A queued job becomes `cancelled` at once; a running one stops at its next step, ' +
-            'keeps the weights of its last finished epoch and ends `cancelled`. Finished jobs are unchanged.',
+            'keeps the weights of its last finished epoch and ends `cancelled`. ' +
+            'Finished jobs are unchanged.',
           params: idParamsSchema('job'),
           response: { 200: JobSchema, ...problemResponses([401, 404]) },
         },

@@ -133,8 +133,14 @@ export const notModifiedResponse = {
 };
 
 export const IdempotencyHeadersSchema = z.object({
-  'idempotency-key': z.string().min(1).max(200).optional().meta({
-    description:
-      'Repeat a POST safely: the same key and body return the first response; the same key with another body is 409.',
-  }),
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({
+      description:
+        'Repeat a POST safely: the same key and body return the first response; ' +
+        'the same key with another body is 409.',
+    }),
 });

@@ -41,7 +41,8 @@ export class PostgresDatasets implements DatasetStore {
 
   async list(tenant: string, options: ListOptions): Promise<Page<DatasetRecord>> {
     const rows = await this.db.query<DatasetRow>(
-      `SELECT ${DATASET_COLUMNS} FROM datasets WHERE tenant = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+      `SELECT ${DATASET_COLUMNS} FROM datasets WHERE tenant = $1 AND seq < $2
+        ORDER BY seq DESC LIMIT $3`,
       [tenant, options.beforeSeq ?? Number.MAX_SAFE_INTEGER, options.limit + 1],
     );
     return toPage(rows, options.limit, fromDatasetRow);
@@ -72,7 +73,8 @@ export class PostgresDatasets implements DatasetStore {
 /** Inserts inside a caller's transaction (a job's inline dataset). */
 export async function insertDataset(tx: Transaction, dataset: NewDataset): Promise<void> {
   await tx.execute(
-    `INSERT INTO datasets (id, tenant, name, rows, input_size, target_size, inputs, targets, sha256, created_at)
+    `INSERT INTO datasets
+       (id, tenant, name, rows, input_size, target_size, inputs, targets, sha256, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
     [
       dataset.id,

@@ -13,10 +13,10 @@ import type { LeaseInfo } from '../store.js';
 export { fromAttemptRow, type AttemptRow } from '../rows.js';
 
 /** Every jobs column but the blobs; `has_model` says whether the model blob is there. */
-export const JOB_COLUMNS = `seq, id, tenant, status, cancel_requested, network, network_id, dataset_id,
-  training, epochs, epoch, cost, validation_cost, best_epoch, stop_reason, error_code, error_message,
-  attempts, failures, lease_owner, lease_expires_at, model IS NOT NULL AS has_model, created_at,
-  started_at, finished_at`;
+export const JOB_COLUMNS = `seq, id, tenant, status, cancel_requested, network, network_id,
+  dataset_id, training, epochs, epoch, cost, validation_cost, best_epoch, stop_reason, error_code,
+  error_message, attempts, failures, lease_owner, lease_expires_at,
+  model IS NOT NULL AS has_model, created_at, started_at, finished_at`;
 
 export const LEASE_COLUMNS =
   'id, status, attempts, failures, lease_owner, lease_expires_at, cancel_requested';

@@ -26,7 +26,8 @@ export class PostgresNetworks implements NetworkStore {
     return this.db.transaction((tx) =>
       claimIdempotent(tx, idempotency, async () => {
         await tx.execute(
-          `INSERT INTO networks (id, tenant, definition, parameter_count, created_at) VALUES ($1, $2, $3, $4, $5)`,
+          `INSERT INTO networks (id, tenant, definition, parameter_count, created_at)
+           VALUES ($1, $2, $3, $4, $5)`,
           [
             network.id,
             network.tenant,

@@ -25,8 +25,10 @@ export class SqliteDatasets implements DatasetStore {
     private readonly idempotency: SqliteIdempotency,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO datasets (id, tenant, name, rows, input_size, target_size, inputs, targets, sha256, created_at)
-       VALUES (@id, @tenant, @name, @rows, @inputSize, @targetSize, @inputs, @targets, @sha256, @createdAt)`,
+      `INSERT INTO datasets
+         (id, tenant, name, rows, input_size, target_size, inputs, targets, sha256, created_at)
+       VALUES (@id, @tenant, @name, @rows, @inputSize, @targetSize, @inputs, @targets, @sha256,
+         @createdAt)`,
     );
     this.byId = db.prepare<{ tenant: string; id: string }, DatasetRow>(
       `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = @id AND tenant = @tenant`,

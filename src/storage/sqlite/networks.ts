@@ -31,7 +31,8 @@ export class SqliteNetworks implements NetworkStore {
       'SELECT * FROM networks WHERE id = @id AND tenant = @tenant',
     );
     this.page = db.prepare<{ tenant: string; before: number; limit: number }, NetworkRow>(
-      `SELECT * FROM networks WHERE tenant = @tenant AND seq < @before ORDER BY seq DESC LIMIT @limit`,
+      `SELECT * FROM networks WHERE tenant = @tenant AND seq < @before
+        ORDER BY seq DESC LIMIT @limit`,
     );
   }
 
