@@ -5,7 +5,7 @@
  */
 
 /** JSON nested deeper than this is refused before parsing: no dataset needs more than 3 levels. */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 export function parseJsonText(text: string): unknown {
   if (text.length === 0) throw badJson(new Error('the JSON body is empty'));

@@ -28,21 +28,22 @@ const MIN_PACKED_NUMBERS = 1024;
 export function packMatrices(value: unknown): PackedJson {
   const found: { path: (string | number)[]; rows: number[][] }[] = [];
 
+  // Paths are only built for arrays and objects: a number never holds a matrix.
   const visit = (node: unknown, path: (string | number)[]): boolean => {
-    if (node === null || typeof node !== 'object') return false;
+    if (!isObject(node)) return false;
     if (Array.isArray(node)) {
       if (isLargeMatrix(node)) {
         found.push({ path, rows: node });
         return true;
       }
       node.forEach((item, index) => {
-        if (visit(item, [...path, index])) node[index] = null;
+        if (isObject(item) && visit(item, [...path, index])) node[index] = null;
       });
       return false;
     }
     const record = node as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      if (visit(record[key], [...path, key])) record[key] = null;
+      if (isObject(record[key]) && visit(record[key], [...path, key])) record[key] = null;
     }
     return false;
   };
@@ -63,6 +64,10 @@ export function packMatrices(value: unknown): PackedJson {
     cols: rows[0].length,
   }));
   return { value: rootIsMatrix ? null : value, matrices, numbers };
+}
+
+function isObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object';
 }
 
 function isLargeMatrix(node: unknown[]): node is number[][] {

@@ -21,9 +21,14 @@ export type ParsedOffThread =
 export default function parseBody(task: ParseTask): ParsedOffThread {
   let packed: PackedJson;
   try {
+    // Decoded as the HTTP thread decodes small bodies (TextDecoder would drop a byte order mark).
     const value =
       task.kind === 'json'
-        ? parseJsonText(new TextDecoder().decode(task.bytes))
+        ? parseJsonText(
+            Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.length).toString(
+              'utf8',
+            ),
+          )
         : parseCsvDataset(task.text, task.options);
     packed = packMatrices(value);
   } catch (error) {

@@ -36,7 +36,7 @@ export class ParserThread {
 
   /** A CSV dataset as parseCsvDataset reads it, with the same ValidationError. */
   async parseCsv(text: string, options: CsvOptions): Promise<DatasetBody> {
-    const parsed = await this.run({ kind: 'csv', text, options: { ...options } });
+    const parsed = await this.run({ kind: 'csv', text, options });
     if (!parsed.ok) throw new ValidationError(parsed.problems ?? [], parsed.message);
     return (await unpackMatrices(parsed.packed)) as DatasetBody;
   }

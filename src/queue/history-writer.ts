@@ -141,6 +141,7 @@ export class HistoryWriter {
   private async waitForWriteTurn(): Promise<void> {
     const last = this.lastWrite;
     if (!last) return;
+    // The spare pace first (utilization 0), then the one the load since the write asks for.
     await sleepUntil(last.endedAt + pauseAfterWrite(last.ms, 0));
 
     const utilization = performance.eventLoopUtilization(last.loop).utilization;

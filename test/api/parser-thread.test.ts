@@ -38,6 +38,8 @@ describe('the parser thread', () => {
       ['{"constructor": {}}', 'the key "constructor" is not allowed'],
       [`${'['.repeat(70)}${']'.repeat(70)}`, 'JSON nested deeper than 64 levels'],
       ['', 'the JSON body is empty'],
+      // A byte order mark is refused, as Buffer#toString keeps it on the HTTP thread.
+      ['\uFEFF{"inputs": [[1]]}', 'JSON'],
     ];
     for (const [text, message] of cases) {
       const failure = await parser.parseJson(encode(text)).catch((error: unknown) => error);
