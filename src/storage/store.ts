@@ -83,6 +83,16 @@ export type StoreNotification =
  * (PostgreSQL NOTIFY is delivered only on commit, and in commit order), so a listener never
  * hears of a change that was rolled back. SQLite delivers them in this process only.
  */
+/** The notification that job `jobId` now has `status`, from the store named by `origin`. */
+export function statusChange(
+  jobId: string,
+  status: JobStatus,
+  origin: string,
+  reason?: 'leaseExpired',
+): StoreNotification {
+  return { type: 'status', jobId, status, origin, ...(reason ? { reason } : {}) };
+}
+
 export interface StoreNotifications {
   /** The `origin` this store's own notifications carry. */
   readonly origin: string;

@@ -10,24 +10,25 @@ import {
   type StoredCheckpoint,
   type StoredModel,
 } from '../records.js';
-import type {
-  ClaimedJob,
-  ClaimOptions,
-  CreateJobOptions,
-  JobOutcome,
-  JobStore,
-  LeaseInfo,
-  ListOptions,
-  NewJob,
-  ProgressWrite,
-  ReleaseOptions,
-  StoreNotification,
+import {
+  statusChange,
+  type ClaimedJob,
+  type ClaimOptions,
+  type CreateJobOptions,
+  type JobOutcome,
+  type JobStore,
+  type LeaseInfo,
+  type ListOptions,
+  type NewJob,
+  type ProgressWrite,
+  type ReleaseOptions,
 } from '../store.js';
-import { bufferToFloat64, decodeLayers } from '../codec.js';
-import { readBlob, type BlobColumn, type PostgresDatabase, type Transaction } from './database.js';
+import { decodeLayers } from '../codec.js';
+import { readBlob, type PostgresDatabase, type Transaction } from './database.js';
 import { toPage } from '../rows.js';
 import { insertDataset, lockDatasetForUse } from './datasets.js';
 import { claimIdempotent } from './idempotency.js';
+import { claimInTransaction } from './job-claim.js';
 import {
   fromAttemptRow,
   fromHistoryRow,
@@ -41,18 +42,14 @@ import {
   type LeaseRow,
 } from './job-rows.js';
 import {
-  claimJob,
   clearAfterFinish,
   closeAttempt,
   countQueuedForEnqueue,
   countTenantActive,
-  failExpired,
   failRunningJob,
   finishJob,
   insertJob,
   lockLease,
-  lockNextExpired,
-  lockNextQueued,
   renewHeldLeases,
   requeueJob,
   saveCheckpoint,
@@ -62,8 +59,9 @@ import {
 
 /**
  * The jobs table, its history, checkpoints and attempts on PostgreSQL. Each method is one
- * transaction; the queue statements live in job-statements.ts. Notifications are sent from
- * inside the transactions, so every replica hears of a change exactly when it commits.
+ * transaction (the claim's body is in job-claim.ts, the statements in job-statements.ts).
+ * Notifications are sent from inside the transactions, so every replica hears of a change
+ * exactly when it commits.
  */
 export class PostgresJobs implements JobStore {
   constructor(
@@ -142,38 +140,7 @@ export class PostgresJobs implements JobStore {
   }
 
   async claimNext(options: ClaimOptions): Promise<ClaimedJob | null> {
-    return this.db.transaction(async (tx) => {
-      for (;;) {
-        const expired = await lockNextExpired(tx, options.now);
-        const candidate = expired?.id ?? (await lockNextQueued(tx));
-        if (!candidate) return null;
-
-        // An expired lease means the owner died mid-attempt: that attempt counts as a failure.
-        if (expired) await closeAttempt(tx, expired.id, expired.attempts, 'lease_expired');
-        if (expired && expired.failures + 1 >= options.maxAttempts) {
-          await failExpired(
-            tx,
-            expired.id,
-            expired.attempts,
-            `the job's runner stopped responding ${expired.failures + 1} times`,
-            options.startedAt,
-          );
-          tx.notify(this.status(expired.id, 'failed', 'leaseExpired'));
-          continue;
-        }
-        const job = fromJobRow(
-          await claimJob(tx, candidate, {
-            owner: options.owner,
-            expiresAt: options.now + options.leaseMs,
-            startedAt: options.startedAt,
-            tookOverExpired: expired !== null,
-          }),
-        );
-        tx.notify(this.status(job.id, 'running'));
-        // Read in the claiming transaction: if this fails, the claim is undone with it.
-        return this.loadClaimed(tx, job);
-      }
-    });
+    return this.db.transaction((tx) => claimInTransaction(tx, options, this.origin));
   }
 
   async renewLeases(
@@ -228,7 +195,7 @@ export class PostgresJobs implements JobStore {
           origin: this.origin,
         });
       }
-      tx.notify(this.status(id, outcome.status));
+      tx.notify(statusChange(id, outcome.status, this.origin));
       const [ended] = await tx.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1`, [id]);
       return fromJobRow(ended);
     });
@@ -244,11 +211,11 @@ export class PostgresJobs implements JobStore {
 
       if (failures >= options.maxAttempts) {
         await failRunningJob(tx, id, attempt, failures, options.failure, options.finishedAt);
-        tx.notify(this.status(id, 'failed'));
+        tx.notify(statusChange(id, 'failed', this.origin));
         return 'failed';
       }
       await requeueJob(tx, id, attempt, failures);
-      tx.notify(this.status(id, 'queued'));
+      tx.notify(statusChange(id, 'queued', this.origin));
       tx.notify({ type: 'runnable', origin: this.origin });
       return 'queued';
     });
@@ -268,7 +235,7 @@ export class PostgresJobs implements JobStore {
             WHERE id = $1`,
           [id, finishedAt],
         );
-        tx.notify(this.status(id, 'cancelled'));
+        tx.notify(statusChange(id, 'cancelled', this.origin));
       } else if (row.status === 'running') {
         await tx.execute('UPDATE jobs SET cancel_requested = true WHERE id = $1', [id]);
         // Carried at once to whichever replica runs the job; its heartbeat would find it too.
@@ -337,100 +304,7 @@ export class PostgresJobs implements JobStore {
   async latestCheckpoint(id: string): Promise<StoredCheckpoint | null> {
     return this.db.transaction((tx) => readCheckpoint(tx, id), { readOnlySnapshot: true });
   }
-
-  private status(id: string, status: JobStatus, reason?: 'leaseExpired'): StoreNotification {
-    return {
-      type: 'status',
-      jobId: id,
-      status,
-      origin: this.origin,
-      ...(reason ? { reason } : {}),
-    };
-  }
-
-  /**
-   * Everything a worker needs for a claimed job (dataset, newest checkpoint, initial weights) in
-   * one query; a blob too large to arrive in one piece is then read in slices.
-   */
-  private async loadClaimed(tx: Transaction, job: JobRecord): Promise<ClaimedJob> {
-    const [row] = await tx.query<ClaimPayloadRow>(CLAIM_PAYLOAD, [job.id, INLINE_BLOB_BYTES]);
-    if (!row) throw new Error(`dataset ${job.datasetId} of job ${job.id} is missing`);
-    const blob = async (
-      length: number | null,
-      bytes: Buffer | null,
-      where: BlobColumn,
-      key: string,
-    ) => (length === null ? null : (bytes ?? (await readBlob(tx, where, key))));
-    const inputs = await blob(
-      row.inputs_length,
-      row.inputs,
-      { table: 'datasets', column: 'inputs', key: 'id' },
-      job.datasetId,
-    );
-    const targets = await blob(
-      row.targets_length,
-      row.targets,
-      { table: 'datasets', column: 'targets', key: 'id' },
-      job.datasetId,
-    );
-    const initial = await blob(
-      row.initial_length,
-      row.initial_model,
-      { table: 'jobs', column: 'initial_model', key: 'id' },
-      job.id,
-    );
-    const state = await blob(
-      row.checkpoint_length,
-      row.checkpoint_state,
-      { table: 'job_checkpoints', column: 'state', key: 'job_id' },
-      job.id,
-    );
-    return {
-      job,
-      dataset: {
-        inputs: bufferToFloat64(inputs!),
-        targets: bufferToFloat64(targets!),
-        rows: row.rows,
-        inputSize: row.input_size,
-        targetSize: row.target_size,
-      },
-      checkpoint: state ? { epoch: row.checkpoint_epoch!, state: new Uint8Array(state) } : null,
-      initialModel: initial ? decodeLayers(initial) : null,
-    };
-  }
 }
-
-/** Blobs up to this size come with the claim's one query; larger ones are read in slices. */
-const INLINE_BLOB_BYTES = 8 * 1024 * 1024;
-
-interface ClaimPayloadRow {
-  rows: number;
-  input_size: number;
-  target_size: number;
-  inputs_length: number;
-  inputs: Buffer | null;
-  targets_length: number;
-  targets: Buffer | null;
-  initial_length: number | null;
-  initial_model: Buffer | null;
-  checkpoint_epoch: number | null;
-  checkpoint_length: number | null;
-  checkpoint_state: Buffer | null;
-}
-
-const inline = (column: string) => `CASE WHEN octet_length(${column}) <= $2 THEN ${column} END`;
-const CLAIM_PAYLOAD = `
-  SELECT d.rows, d.input_size, d.target_size,
-         octet_length(d.inputs) AS inputs_length, ${inline('d.inputs')} AS inputs,
-         octet_length(d.targets) AS targets_length, ${inline('d.targets')} AS targets,
-         octet_length(j.initial_model) AS initial_length,
-         ${inline('j.initial_model')} AS initial_model,
-         c.epoch AS checkpoint_epoch, octet_length(c.state) AS checkpoint_length,
-         ${inline('c.state')} AS checkpoint_state
-    FROM jobs j
-    JOIN datasets d ON d.id = j.dataset_id
-    LEFT JOIN job_checkpoints c ON c.job_id = j.id
-   WHERE j.id = $1`;
 
 async function readCheckpoint(tx: Transaction, id: string): Promise<StoredCheckpoint | null> {
   const [row] = await tx.query<{ epoch: number }>(

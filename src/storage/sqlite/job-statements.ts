@@ -1,7 +1,9 @@
-import type { JobStatus } from '../records.js';
+import type { HistoryItem, JobStatus } from '../records.js';
 import type { SqliteDatabase } from './database.js';
 import {
   COLUMNS,
+  HISTORY_COLUMNS,
+  putHistoryValues,
   type AttemptRow,
   type ClaimInputsRow,
   type HistoryRow,
@@ -223,3 +225,25 @@ export function prepareJobStatements(db: SqliteDatabase) {
 }
 
 export type JobStatements = ReturnType<typeof prepareJobStatements>;
+
+/**
+ * Inserts history rows with multi-row statements, largest blocks first (100 rows: 64 + 16 +
+ * 16 + 4): a fast job reports thousands of epochs a second, and a statement per row cost the
+ * main thread ~5 µs a row, against ~1.5 µs in blocks.
+ */
+export function insertHistory(
+  statements: JobStatements,
+  id: string,
+  items: readonly HistoryItem[],
+): void {
+  let index = 0;
+  for (const [rows, statement] of statements.upsertHistoryBlocks) {
+    const values: unknown[] = new Array(HISTORY_COLUMNS * rows);
+    for (; index + rows <= items.length; index += rows) {
+      for (let row = 0; row < rows; row++) {
+        putHistoryValues(values, row * HISTORY_COLUMNS, id, items[index + row]);
+      }
+      statement.run(values);
+    }
+  }
+}

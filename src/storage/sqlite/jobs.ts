@@ -1,5 +1,5 @@
 import { JobQuotaExceededError, QueueFullError } from '../../errors.js';
-import { bufferToFloat64, decodeLayers, encodeLayers } from '../codec.js';
+import { decodeLayers, encodeLayers } from '../codec.js';
 import type { NotificationHub } from '../notification-hub.js';
 import {
   firstMultipleAfter,
@@ -13,27 +13,33 @@ import {
   type StoredCheckpoint,
   type StoredModel,
 } from '../records.js';
-import type {
-  ClaimedJob,
-  ClaimOptions,
-  CreateJobOptions,
-  JobOutcome,
-  JobStore,
-  LeaseInfo,
-  ListOptions,
-  NewJob,
-  ProgressWrite,
-  ReleaseOptions,
-  StoreNotification,
+import {
+  statusChange,
+  type ClaimedJob,
+  type ClaimOptions,
+  type CreateJobOptions,
+  type JobOutcome,
+  type JobStore,
+  type LeaseInfo,
+  type ListOptions,
+  type NewJob,
+  type ProgressWrite,
+  type ReleaseOptions,
+  type StoreNotification,
 } from '../store.js';
 import { fromAttemptRow, toPage } from '../rows.js';
 import type { SqliteDatasets } from './datasets.js';
 import type { SqliteDatabase } from './database.js';
 import type { SqliteIdempotency } from './idempotency.js';
+import { claimInTransaction } from './job-claim.js';
+import { fromHistoryRow, fromRow, toLease } from './job-rows.js';
+import { insertHistory, prepareJobStatements, type JobStatements } from './job-statements.js';
 
-import { fromHistoryRow, fromRow, HISTORY_COLUMNS, putHistoryValues, toLease } from './job-rows.js';
-import { prepareJobStatements, type JobStatements } from './job-statements.js';
-
+/**
+ * The jobs table, its history, checkpoints and attempts on SQLite. Each write is one immediate
+ * transaction on the main thread's connection; the claim's body lives in job-claim.ts, the
+ * statements in job-statements.ts. Committed changes are announced to this process only.
+ */
 export class SqliteJobs implements JobStore {
   private readonly statements: JobStatements;
   /** Built once: better-sqlite3 builds a new wrapper for every db.transaction() call. */
@@ -51,7 +57,7 @@ export class SqliteJobs implements JobStore {
         this.createSync(job, options),
       ),
       claim: db.transaction((options: ClaimOptions, failedNow: string[]) =>
-        this.claimSync(options, failedNow),
+        claimInTransaction(this.statements, options, failedNow),
       ),
       renew: db.transaction(
         (owner: string, leases: readonly { id: string; attempt: number }[], expiresAt: number) =>
@@ -75,16 +81,6 @@ export class SqliteJobs implements JobStore {
   /** Announces committed changes to this process's listeners, after the caller returns. */
   private announce(...notifications: StoreNotification[]): void {
     queueMicrotask(() => notifications.forEach((notification) => this.hub.deliver(notification)));
-  }
-
-  private status(id: string, status: JobStatus, reason?: 'leaseExpired'): StoreNotification {
-    return {
-      type: 'status',
-      jobId: id,
-      status,
-      origin: this.hub.origin,
-      ...(reason ? { reason } : {}),
-    };
   }
 
   private endAttempt(id: string, attempt: number, outcome: AttemptOutcome): void {
@@ -171,78 +167,10 @@ export class SqliteJobs implements JobStore {
     const failedNow: string[] = [];
     const claimed = this.transactions.claim.immediate(options, failedNow);
     this.announce(
-      ...failedNow.map((id) => this.status(id, 'failed', 'leaseExpired')),
-      ...(claimed ? [this.status(claimed.job.id, 'running')] : []),
+      ...failedNow.map((id) => statusChange(id, 'failed', this.hub.origin, 'leaseExpired')),
+      ...(claimed ? [statusChange(claimed.job.id, 'running', this.hub.origin)] : []),
     );
     return claimed;
-  }
-
-  private claimSync(options: ClaimOptions, failedNow: string[]): ClaimedJob | null {
-    const { statements } = this;
-    for (;;) {
-      const expired = statements.nextExpired.get({ now: options.now });
-      const candidate = expired ?? this.nextQueued();
-      if (!candidate) return null;
-
-      // An expired lease means the owner died mid-attempt: that attempt counts as a failure.
-      if (expired) this.endAttempt(expired.id, expired.attempts, 'lease_expired');
-      if (expired && expired.failures + 1 >= options.maxAttempts) {
-        statements.failExpired.run({
-          id: expired.id,
-          attempts: expired.attempts,
-          finishedAt: options.startedAt,
-          message: `the job's runner stopped responding ${expired.failures + 1} times`,
-        });
-        failedNow.push(expired.id);
-        continue;
-      }
-      const job = fromRow(
-        statements.claim.get({
-          id: candidate.id,
-          owner: options.owner,
-          expires: options.now + options.leaseMs,
-          startedAt: options.startedAt,
-          failed: expired ? 1 : 0,
-        })!,
-      );
-      statements.startAttempt.run({
-        id: job.id,
-        attempt: job.attempts,
-        owner: options.owner,
-        startedAt: new Date().toISOString(),
-      });
-      // In the claim's transaction: a queued or running job's dataset cannot be deleted.
-      const inputs = statements.claimInputs.get({ id: job.id });
-      if (!inputs) throw new Error(`dataset ${job.datasetId} of job ${job.id} is missing`);
-      return {
-        job,
-        dataset: {
-          inputs: bufferToFloat64(inputs.inputs),
-          targets: bufferToFloat64(inputs.targets),
-          rows: inputs.rows,
-          inputSize: inputs.input_size,
-          targetSize: inputs.target_size,
-        },
-        checkpoint:
-          inputs.checkpoint_state && inputs.checkpoint_epoch !== null
-            ? { epoch: inputs.checkpoint_epoch, state: new Uint8Array(inputs.checkpoint_state) }
-            : null,
-        initialModel: inputs.initial_model ? decodeLayers(inputs.initial_model) : null,
-      };
-    }
-  }
-
-  /**
-   * The queued job to run next (see nextQueued). Fair ordering only matters between tenants:
-   * with one tenant queued, its oldest job is next, found without the fair query's grouping,
-   * a third of the cost of a claim.
-   */
-  private nextQueued(): { id: string } | undefined {
-    const { statements } = this;
-    const oldest = statements.oldestQueued.get();
-    if (!oldest) return undefined;
-    if (!statements.otherTenantQueued.get({ tenant: oldest.tenant })) return oldest;
-    return statements.nextQueued.get();
   }
 
   async renewLeases(
@@ -299,7 +227,7 @@ export class SqliteJobs implements JobStore {
         bestEpoch: progress.bestEpoch,
       }).changes === 0;
     if (fenced) return false;
-    this.insertHistory(id, progress.items);
+    insertHistory(this.statements, id, progress.items);
     if (progress.checkpoint) this.saveCheckpoint(id, progress.checkpoint);
     return true;
   }
@@ -317,7 +245,7 @@ export class SqliteJobs implements JobStore {
         origin: this.hub.origin,
       });
     }
-    this.announce(this.status(id, outcome.status));
+    this.announce(statusChange(id, outcome.status, this.hub.origin));
     return finished;
   }
 
@@ -363,7 +291,7 @@ export class SqliteJobs implements JobStore {
     const status = this.transactions.release.immediate(id, attempt, options);
     if (status) {
       this.announce(
-        this.status(id, status),
+        statusChange(id, status, this.hub.origin),
         ...(status === 'queued' ? [{ type: 'runnable', origin: this.hub.origin } as const] : []),
       );
     }
@@ -395,7 +323,7 @@ export class SqliteJobs implements JobStore {
 
   async requestCancel(tenant: string, id: string, finishedAt: string): Promise<JobRecord | null> {
     const [before, after] = this.transactions.requestCancel.immediate(tenant, id, finishedAt);
-    if (before === 'queued') this.announce(this.status(id, 'cancelled'));
+    if (before === 'queued') this.announce(statusChange(id, 'cancelled', this.hub.origin));
     if (before === 'running') this.announce({ type: 'cancel', jobId: id, origin: this.hub.origin });
     return after;
   }
@@ -443,24 +371,6 @@ export class SqliteJobs implements JobStore {
   async latestCheckpoint(id: string): Promise<StoredCheckpoint | null> {
     const row = this.statements.checkpoint.get({ id });
     return row ? { epoch: row.epoch, state: new Uint8Array(row.state) } : null;
-  }
-
-  /**
-   * Inserts history rows with multi-row statements, largest blocks first (100 rows: 64 + 16 +
-   * 16 + 4): a fast job reports thousands of epochs a second, and a statement per row cost the
-   * main thread ~5 µs a row, against ~1.5 µs in blocks.
-   */
-  private insertHistory(id: string, items: readonly HistoryItem[]): void {
-    let index = 0;
-    for (const [rows, statement] of this.statements.upsertHistoryBlocks) {
-      const values: unknown[] = new Array(HISTORY_COLUMNS * rows);
-      for (; index + rows <= items.length; index += rows) {
-        for (let row = 0; row < rows; row++) {
-          putHistoryValues(values, row * HISTORY_COLUMNS, id, items[index + row]);
-        }
-        statement.run(values);
-      }
-    }
   }
 
   private saveCheckpoint(id: string, checkpoint: StoredCheckpoint): void {
