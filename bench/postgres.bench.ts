@@ -89,7 +89,8 @@ async function stopAll(replicas: ServerProcess[]): Promise<void> {
   await Promise.all(replicas.map((replica) => replica.exited));
 }
 
-const ENDED = `SELECT CAST(count(*) AS INTEGER) AS n FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled')`;
+const ENDED = `SELECT CAST(count(*) AS INTEGER) AS n FROM jobs
+  WHERE status IN ('succeeded', 'failed', 'cancelled')`;
 
 async function runSqlite(): Promise<Run> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chainrule-bench-'));
@@ -155,7 +156,8 @@ async function main(): Promise<void> {
   }
   const cluster = await startPostgresCluster(binaries);
   console.log(
-    `${JOBS} jobs of XOR 2-2-1, ${EPOCHS} epochs each; ${WORKERS} training thread(s) per process; ` +
+    `${JOBS} jobs of XOR 2-2-1, ${EPOCHS} epochs each; ` +
+      `${WORKERS} training thread(s) per process; ` +
       `${ROUNDS} rounds; load average at start: ${loadavg()[0].toFixed(1)}\n`,
   );
   try {
@@ -173,22 +175,26 @@ async function main(): Promise<void> {
     const sqlite = median(seconds.get('SQLite, 1 process')!);
     const rows = [...seconds].map(([label, all]) => {
       const typical = median(all);
+      const lowestRate = (JOBS / Math.max(...all)).toFixed(1);
+      const highestRate = (JOBS / Math.min(...all)).toFixed(1);
       return {
         setup: label,
         'jobs/s': (JOBS / typical).toFixed(1),
-        'jobs/s range': `${(JOBS / Math.max(...all)).toFixed(1)}–${(JOBS / Math.min(...all)).toFixed(1)}`,
+        'jobs/s range': `${lowestRate}–${highestRate}`,
         'ms/job': ((typical * 1000) / JOBS).toFixed(2),
         'queue ms/job': (((typical - trainingSeconds) * 1000) / JOBS).toFixed(2),
         'vs SQLite': `${(sqlite / typical).toFixed(2)}x`,
       };
     });
     console.table(rows);
+    const trainingMsPerJob = ((trainingSeconds * 1000) / JOBS).toFixed(2);
     console.log(
-      `training alone (this process, no queue): ${((trainingSeconds * 1000) / JOBS).toFixed(2)} ms/job; ` +
+      `training alone (this process, no queue): ${trainingMsPerJob} ms/job; ` +
         `load average at end: ${loadavg()[0].toFixed(1)}`,
     );
     console.log(
-      'queue ms/job = (wall time - training alone) / jobs: submit, claim, progress, end, notifications.',
+      'queue ms/job = (wall time - training alone) / jobs: ' +
+        'submit, claim, progress, end, notifications.',
     );
   } finally {
     await cluster.destroy();

@@ -102,7 +102,8 @@ export async function startService(config: Config, options: ServiceOptions): Pro
   if (config.apiKeys.length === 0) {
     logger.warn(
       { host: config.host },
-      'no API keys configured (API_KEYS): the API is open to every client that can reach this address',
+      'no API keys configured (API_KEYS): ' +
+        'the API is open to every client that can reach this address',
     );
   }
 

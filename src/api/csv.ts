@@ -60,7 +60,9 @@ export function parseCsvDataset(text: string, options: CsvOptions): DatasetBody 
       if (!Number.isFinite(value) && problems.length < MAX_PROBLEMS) {
         problems.push({
           path: `rows[${row}].${header[column]}`,
-          message: `line ${line + 1}, column "${header[column]}": ${JSON.stringify(text)} is not a finite number`,
+          message:
+            `line ${line + 1}, column "${header[column]}": ` +
+            `${JSON.stringify(text)} is not a finite number`,
         });
       }
       return value;
@@ -78,7 +80,9 @@ export function parseCsvDataset(text: string, options: CsvOptions): DatasetBody 
       throw new ValidationError([
         {
           path: `rows[${bad}].${options.labels}`,
-          message: `line ${bad + 2}, column "${options.labels}": ${labels[bad]} is not a class index (an integer ≥ 0)`,
+          message:
+            `line ${bad + 2}, column "${options.labels}": ` +
+            `${labels[bad]} is not a class index (an integer ≥ 0)`,
         },
       ]);
     }

@@ -54,7 +54,10 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     .send(problem);
 }
 
-/** Maps anything thrown to an AppError; the unknown becomes InternalError, original kept as cause. */
+/**
+ * Maps anything thrown to an AppError; the unknown becomes InternalError, original kept as
+ * cause.
+ */
 export function toAppError(thrown: unknown): AppError {
   if (thrown instanceof AppError) return thrown;
 

@@ -64,7 +64,10 @@ function send(reply: FastifyReply, response: StoredResponse, replayed: boolean):
   void reply.code(response.statusCode).type('application/json').send(response.body);
 }
 
-/** SHA-256 over the content type, query and body with object keys sorted (key order is not meaning). */
+/**
+ * SHA-256 over the content type, query and body with object keys sorted (key order is not
+ * meaning).
+ */
 function hashRequest(request: FastifyRequest): string {
   const type = String(request.headers['content-type'] ?? '')
     .split(';')[0]

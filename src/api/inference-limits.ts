@@ -17,13 +17,19 @@ export const INFERENCE_LIMITS = {
    * so other requests wait at most one slice.
    */
   predictSliceWork: 2 ** 24,
-  /** Most work of one prediction, a few tenths of a second of one core; more is 422 LIMIT_EXCEEDED. */
+  /**
+   * Most work of one prediction, a few tenths of a second of one core; more is 422
+   * LIMIT_EXCEEDED.
+   */
   predictMaxWork: 2 ** 30,
   /** Most output values of one prediction, so the JSON answer stays near the request limit. */
   predictMaxOutputValues: 5_000_000,
   /** Most work of one gradient explanation (a forward and a backward pass: about 3× a forward). */
   explainMaxWork: 2 ** 25,
-  /** Most values in the explained graph (inputs, every op's output, parameters); each is sent twice. */
+  /**
+   * Most values in the explained graph (inputs, every op's output, parameters); each is sent
+   * twice.
+   */
   explainMaxValues: 1_000_000,
 } as const;
 
@@ -49,7 +55,10 @@ export function checkPredictLimits(
   }
 }
 
-/** Rows per synchronous slice of a prediction: a power of two, so the predictor's graphs are reused. */
+/**
+ * Rows per synchronous slice of a prediction: a power of two, so the predictor's graphs are
+ * reused.
+ */
 export function predictSliceRows(definition: NetworkDefinition): number {
   const rows = INFERENCE_LIMITS.predictSliceWork / countParameters(definition);
   return rows < 2 ? 1 : 2 ** Math.floor(Math.log2(rows));

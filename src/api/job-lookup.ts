@@ -37,7 +37,8 @@ export function createJobLookup(store: Store): JobLookup {
       if (isTerminal(job.status))
         throw new ModelUnavailableError(`job ${job.id} ended ${job.status} without a model`);
       throw new JobNotFinishedError(
-        `job ${job.id} is ${job.status}; its model exists once it finishes (or use ?checkpoint=latest)`,
+        `job ${job.id} is ${job.status}; ` +
+          'its model exists once it finishes (or use ?checkpoint=latest)',
       );
     },
   };

@@ -14,7 +14,9 @@ export function checkInputRows(network: NetworkDefinition, inputs: readonly numb
       errors: [
         {
           path: 'inputs',
-          message: `rows have ${width} values; expected ${network.inputSize} (the network's inputSize)`,
+          message:
+            `rows have ${width} values; ` +
+            `expected ${network.inputSize} (the network's inputSize)`,
         },
       ],
     },

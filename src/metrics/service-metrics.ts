@@ -88,7 +88,9 @@ export class ServiceMetrics {
     });
     this.requestDuration = new Histogram({
       name: 'chainrule_http_request_duration_seconds',
-      help: 'HTTP requests by method, route pattern and status code (event streams: their whole life).',
+      help:
+        'HTTP requests by method, route pattern and status code ' +
+        '(event streams: their whole life).',
       labelNames: ['method', 'route', 'status_code'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       registers,

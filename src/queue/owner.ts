@@ -29,7 +29,8 @@ export function isDeadLocalOwner(owner: string, self: OwnerIdentity): boolean {
     process.kill(pid, 0);
     return false;
   } catch (error) {
-    // EPERM: the pid exists but belongs to someone else: not our dead process, leave it to the lease.
+    // EPERM: the pid exists but belongs to someone else: not our dead process, so leave it to
+    // the lease.
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }

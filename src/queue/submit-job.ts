@@ -158,7 +158,8 @@ function checkShapes(network: NetworkDefinition, dataset: DatasetRecord): void {
   const units = outputSize(network);
   if (dataset.targetSize !== units) {
     throw new ShapeMismatchError(
-      `the dataset has ${dataset.targetSize} target columns; the network's last layer has ${units} units`,
+      `the dataset has ${dataset.targetSize} target columns; ` +
+        `the network's last layer has ${units} units`,
       {
         errors: [
           {

@@ -14,9 +14,13 @@ import { idParamsSchema, problemResponses } from '../schemas/common.js';
 import { PredictQuerySchema, TfjsModelSchema, binaryResponse } from '../schemas/models.js';
 
 const NOT_READY =
-  '409 JOB_NOT_FINISHED before the job has a model, 409 MODEL_UNAVAILABLE when it ended without one.';
+  '409 JOB_NOT_FINISHED before the job has a model, ' +
+  '409 MODEL_UNAVAILABLE when it ended without one.';
 
-/** /v1/jobs/{id}/model.onnx and /v1/jobs/{id}/tfjs/*: a trained model as files other runtimes load. */
+/**
+ * /v1/jobs/{id}/model.onnx and /v1/jobs/{id}/tfjs/*: a trained model as files other runtimes
+ * load.
+ */
 export function exportRoutes(context: ApiContext): FastifyPluginAsyncZod {
   const { findJob, loadModel } = createJobLookup(context.store);
 
@@ -34,10 +38,11 @@ export function exportRoutes(context: ApiContext): FastifyPluginAsyncZod {
           summary: 'The trained model as ONNX',
           description:
             "An ONNX model (IR version 8, opset 13): per layer a Gemm node and the activation's " +
-            'node (Sigmoid, Tanh, Relu, LeakyRelu with its alpha, Softmax on the last axis, Identity for ' +
-            'linear), float32 weights, input `inputs` [batch, inputSize], output `outputs` [batch, units]. ' +
-            'onnxruntime runs it with the outputs of `predict`, to float32 rounding. `?checkpoint=latest` ' +
-            `exports the newest checkpoint of a running job. ${NOT_READY}`,
+            'node (Sigmoid, Tanh, Relu, LeakyRelu with its alpha, Softmax on the last axis, ' +
+            'Identity for linear), float32 weights, input `inputs` [batch, inputSize], output ' +
+            '`outputs` [batch, units]. onnxruntime runs it with the outputs of `predict`, to ' +
+            'float32 rounding. `?checkpoint=latest` exports the newest checkpoint of a running ' +
+            `job. ${NOT_READY}`,
           params: idParamsSchema('job'),
           querystring: PredictQuerySchema,
           response: {
@@ -68,10 +73,11 @@ export function exportRoutes(context: ApiContext): FastifyPluginAsyncZod {
           tags: ['models'],
           summary: 'The trained model for TensorFlow.js: model.json',
           description:
-            "Load with `tf.loadLayersModel('http://HOST/v1/jobs/ID/tfjs/model.json')`: a Sequential " +
-            'topology of Dense layers (a leakyRelu layer is a linear Dense plus a LeakyReLU layer), whose ' +
-            `manifest names the weights file \`${TFJS_WEIGHTS_FILE}\` next to it. The final model only: the two ` +
-            `files are fetched separately and must hold the same weights. ${NOT_READY}`,
+            "Load with `tf.loadLayersModel('http://HOST/v1/jobs/ID/tfjs/model.json')`: a " +
+            'Sequential topology of Dense layers (a leakyRelu layer is a linear Dense plus a ' +
+            `LeakyReLU layer), whose manifest names the weights file \`${TFJS_WEIGHTS_FILE}\` ` +
+            'next to it. The final model only: the two files are fetched separately and must ' +
+            `hold the same weights. ${NOT_READY}`,
           params: idParamsSchema('job'),
           response: { 200: TfjsModelSchema, ...problemResponses([401, 404, 409]) },
         },

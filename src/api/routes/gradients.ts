@@ -44,13 +44,15 @@ export function gradientRoutes(context: ApiContext): FastifyPluginAsyncZod {
           tags: ['gradients'],
           summary: "Every node's value and gradient for given weights and inputs",
           description:
-            "One forward and one backward pass of the engine over the network's graph at the given " +
-            'weights: the outputs, the gradients of the inputs and of every W and b, and every node with its ' +
-            'value and gradient. With targets the cost is differentiated, without them the sum of all outputs. ' +
-            'For `f = x·W + b` with W = −2, x = 5, b = 3 (the first example) it answers outputs [[-7]], ' +
-            '∂f/∂W = [[5]], ∂f/∂x = [[-2]], ∂f/∂b = [1]. Weights, inputs or targets that do not fit the network ' +
-            'are 422 SHAPE_MISMATCH naming the field. The network limits apply, and the batch may cost at most ' +
-            '2²⁵ rows × parameters and hold at most 1,000,000 graph values (422 LIMIT_EXCEEDED).',
+            "One forward and one backward pass of the engine over the network's graph at the " +
+            'given weights: the outputs, the gradients of the inputs and of every W and b, and ' +
+            'every node with its value and gradient. With targets the cost is differentiated, ' +
+            'without them the sum of all outputs. For `f = x·W + b` with W = −2, x = 5, b = 3 ' +
+            '(the first example) it answers outputs [[-7]], ∂f/∂W = [[5]], ∂f/∂x = [[-2]], ' +
+            '∂f/∂b = [1]. Weights, inputs or targets that do not fit the network are 422 ' +
+            'SHAPE_MISMATCH naming the field. The network limits apply, and the batch may cost ' +
+            'at most 2²⁵ rows × parameters and hold at most 1,000,000 graph values (422 ' +
+            'LIMIT_EXCEEDED).',
           body: GradientsBodySchema,
           response: {
             200: GradientExplanationSchema,

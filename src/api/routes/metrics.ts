@@ -27,8 +27,8 @@ export function metricsRoutes(metrics: ServiceMetrics): FastifyPluginAsyncZod {
           summary: 'Prometheus metrics',
           description:
             'Jobs per status, queue depth, epochs trained, job durations, HTTP request durations ' +
-            'by route and status, busy and idle training threads, open event streams, and the process ' +
-            '(CPU, memory, event loop, GC), in the Prometheus text format 0.0.4.',
+            'by route and status, busy and idle training threads, open event streams, and the ' +
+            'process (CPU, memory, event loop, GC), in the Prometheus text format 0.0.4.',
           response: {
             200: {
               description: 'Prometheus text exposition.',

@@ -80,12 +80,14 @@ export function modelRoutes(context: ApiContext): FastifyPluginAsyncZod {
           summary: 'Predict with a trained model',
           description:
             "Runs the job's model on the given rows in the service itself, from a cache of " +
-            "recently used models. Rows must be as wide as the network's inputSize (422 SHAPE_MISMATCH). " +
-            'A batch may cost at most 2³⁰ rows × parameters (and produce at most 5,000,000 output values, ' +
-            'at most MAX_DATASET_ROWS rows); more is 422 LIMIT_EXCEEDED, naming the most rows allowed for ' +
-            'the network. Batches above 2²⁴ rows × parameters are computed in slices that let other ' +
-            'requests through in between. 409 JOB_NOT_FINISHED before the job has a model (unless ' +
-            '`?checkpoint=latest` and a checkpoint exists), 409 MODEL_UNAVAILABLE when it ended without one.',
+            "recently used models. Rows must be as wide as the network's inputSize (422 " +
+            'SHAPE_MISMATCH). A batch may cost at most 2³⁰ rows × parameters (and produce at ' +
+            'most 5,000,000 output values, at most MAX_DATASET_ROWS rows); more is 422 ' +
+            'LIMIT_EXCEEDED, naming the most rows allowed for the network. Batches above 2²⁴ ' +
+            'rows × parameters are computed in slices that let other requests through in ' +
+            'between. 409 JOB_NOT_FINISHED before the job has a model (unless ' +
+            '`?checkpoint=latest` and a checkpoint exists), 409 MODEL_UNAVAILABLE when it ended ' +
+            'without one.',
           params: idParamsSchema('job'),
           querystring: PredictQuerySchema,
           body: PredictBodySchema,
@@ -123,10 +125,10 @@ export function modelRoutes(context: ApiContext): FastifyPluginAsyncZod {
           summary: 'The computational graph a training step differentiates',
           description:
             "Every node of the graph the engine records for one training step of the job's " +
-            "network, from the inputs through each layer's matmul, biasAdd and activation to the loss " +
-            '(and the l2 penalty): its op, shape and inputs. Forward runs in id order, backward in reverse ' +
-            'from `root`. `?format=dot` answers Graphviz source (text/vnd.graphviz) to render with `dot -Tsvg`. ' +
-            'Available for a job in any state.',
+            "network, from the inputs through each layer's matmul, biasAdd and activation to the " +
+            'loss (and the l2 penalty): its op, shape and inputs. Forward runs in id order, ' +
+            'backward in reverse from `root`. `?format=dot` answers Graphviz source ' +
+            '(text/vnd.graphviz) to render with `dot -Tsvg`. Available for a job in any state.',
           params: idParamsSchema('job'),
           querystring: GraphQuerySchema,
           response: {

@@ -166,8 +166,8 @@ export const GraphSchema = z
       .nullable()
       .meta({
         description:
-          'Rows of one training step. null when the job trained on its whole dataset and that dataset ' +
-          'was deleted since: batch-sized nodes then show 1 row.',
+          'Rows of one training step. null when the job trained on its whole dataset and that ' +
+          'dataset was deleted since: batch-sized nodes then show 1 row.',
       }),
     root: z.number().int().meta({ description: 'The node differentiated: the cost.' }),
     nodes: z.array(GraphNodeSchema),
@@ -175,7 +175,8 @@ export const GraphSchema = z
   .meta({
     id: 'Graph',
     description:
-      'The graph one training step records and differentiates: forward in id order, backward in reverse.',
+      'The graph one training step records and differentiates: forward in id order, ' +
+      'backward in reverse.',
     examples: [
       {
         jobId: 'job_7k3m9q2x5v8b1n4c6d0f',
@@ -204,6 +205,7 @@ export const GraphDotSchema = z.string().meta({
   description:
     'Graphviz DOT source: leaves as boxes (parameters shaded), ops as ellipses, the root doubled.',
   examples: [
-    'digraph "job_7k3m9q2x5v8b1n4c6d0f" {\n  rankdir=LR;\n  n0 [label="inputs\\ninput [4, 2]", shape=box];\n  …\n}\n',
+    'digraph "job_7k3m9q2x5v8b1n4c6d0f" {\n  rankdir=LR;\n' +
+      '  n0 [label="inputs\\ninput [4, 2]", shape=box];\n  …\n}\n',
   ],
 });

@@ -38,7 +38,10 @@ export interface NetworkDefinition {
   readonly initializer?: InitializerName;
 }
 
-/** Trained values of one dense layer: H = activation(X·W + b), W [inputs × units], b [1 × units]. */
+/**
+ * Trained values of one dense layer: H = activation(X·W + b), W [inputs × units],
+ * b [1 × units].
+ */
 export interface LayerParameters {
   readonly W: import('../matrix.js').Matrix;
   readonly b: import('../matrix.js').Matrix;

@@ -102,7 +102,10 @@ export function cloneParameters(layers: readonly LayerParameters[]): LayerParame
   return layers.map(({ W, b }) => ({ W: cloneMatrix(W), b: cloneMatrix(b) }));
 }
 
-/** The layers' buffers in a fixed order, W₁, b₁, W₂, b₂, …: the order optimizers and checkpoints use. */
+/**
+ * The layers' buffers in a fixed order, W₁, b₁, W₂, b₂, …: the order optimizers and
+ * checkpoints use.
+ */
 export function parameterBuffers(layers: readonly LayerParameters[]): Float64Array[] {
   return layers.flatMap(({ W, b }) => [W.data, b.data]);
 }

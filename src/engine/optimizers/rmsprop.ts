@@ -9,7 +9,10 @@ export interface RmspropConfig {
   readonly centered?: boolean;
 }
 
-/** TF.js's RMSPropOptimizer: mean-square and moment slots, plus a mean-gradient slot if centered. */
+/**
+ * TF.js's RMSPropOptimizer: mean-square and moment slots, plus a mean-gradient slot if
+ * centered.
+ */
 export const createRmsprop: OptimizerFactory<RmspropConfig> = (config, sizes, kernels) => {
   let iterations = 0;
   const slots = createSlots(sizes, config.centered ? 3 : 2);

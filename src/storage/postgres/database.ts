@@ -127,9 +127,9 @@ export class PostgresDatabase {
         // takes several statements but no parameters, hence the escaped literals). PostgreSQL
         // serialises the commits of notifying transactions, which bounds how many writes per
         // second one database takes: far above what training jobs produce (a few per second each).
+        const channel = client.escapeLiteral(NOTIFY_CHANNEL);
         const notify = notifications.map(
-          (payload) =>
-            `SELECT pg_notify(${client.escapeLiteral(NOTIFY_CHANNEL)}, ${client.escapeLiteral(payload)});`,
+          (payload) => `SELECT pg_notify(${channel}, ${client.escapeLiteral(payload)});`,
         );
         await client.query(`${notify.join(' ')} COMMIT`);
         return result;

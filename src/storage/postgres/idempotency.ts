@@ -46,7 +46,8 @@ export async function claimIdempotent<T>(
   const created = await create();
   const response = write.render(created);
   const inserted = await tx.execute(
-    `INSERT INTO idempotency_keys (tenant, scope, key, request_hash, status_code, response_body, location, created_at)
+    `INSERT INTO idempotency_keys
+       (tenant, scope, key, request_hash, status_code, response_body, location, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, now())
      ON CONFLICT (tenant, scope, key) DO NOTHING`,
     [

@@ -15,8 +15,8 @@ const ENQUEUE_LOCK = [0x43484e52, 2] as const;
 
 export async function insertJob(tx: Transaction, job: NewJob): Promise<JobRow> {
   const [row] = await tx.query<JobRow>(
-    `INSERT INTO jobs (id, tenant, status, network, network_id, dataset_id, training, initial_model, epochs,
-       created_at)
+    `INSERT INTO jobs (id, tenant, status, network, network_id, dataset_id, training, initial_model,
+       epochs, created_at)
      VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9)
      RETURNING ${JOB_COLUMNS}`,
     [
@@ -85,14 +85,17 @@ export async function lockNextExpired(tx: Transaction, now: number) {
  */
 export async function lockNextQueued(tx: Transaction): Promise<string | null> {
   const [row] = await tx.query<{ id: string }>(
-    `WITH heads AS (SELECT tenant, min(seq) AS seq FROM jobs WHERE status = 'queued' GROUP BY tenant),
-          busy AS (SELECT tenant, count(*) AS running FROM jobs WHERE status = 'running' GROUP BY tenant)
+    `WITH heads AS (SELECT tenant, min(seq) AS seq FROM jobs
+                      WHERE status = 'queued' GROUP BY tenant),
+          busy AS (SELECT tenant, count(*) AS running FROM jobs
+                     WHERE status = 'running' GROUP BY tenant)
      SELECT jobs.id FROM jobs
        JOIN heads ON heads.tenant = jobs.tenant
        LEFT JOIN busy ON busy.tenant = jobs.tenant
       WHERE jobs.status = 'queued'
       ORDER BY jobs.seq <> heads.seq, COALESCE(busy.running, 0),
-               (SELECT max(served.started_at) FROM jobs AS served WHERE served.tenant = jobs.tenant) NULLS FIRST,
+               (SELECT max(served.started_at) FROM jobs AS served
+                 WHERE served.tenant = jobs.tenant) NULLS FIRST,
                jobs.seq
       LIMIT 1
         FOR UPDATE OF jobs SKIP LOCKED`,
@@ -175,8 +178,8 @@ export async function renewHeldLeases(
        FROM unnest($1::text[], $2::int[]) AS lease(id, attempt)
       WHERE jobs.id = lease.id AND jobs.attempts = lease.attempt AND jobs.lease_owner = $4
         AND jobs.status = 'running'
-     RETURNING jobs.id, jobs.status, jobs.attempts, jobs.failures, jobs.lease_owner, jobs.lease_expires_at,
-       jobs.cancel_requested`,
+     RETURNING jobs.id, jobs.status, jobs.attempts, jobs.failures, jobs.lease_owner,
+       jobs.lease_expires_at, jobs.cancel_requested`,
     [sorted.map((lease) => lease.id), sorted.map((lease) => lease.attempt), expiresAt, owner],
   );
 }
@@ -212,9 +215,10 @@ export async function upsertHistory(
   await tx.execute(
     `INSERT INTO job_history (job_id, epoch, cost, validation_cost, accuracy, validation_accuracy,
        gradient_norms, elapsed_ms)
-     SELECT $1, * FROM unnest($2::int[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::json[],
-       $8::float8[])
-     ON CONFLICT (job_id, epoch) DO UPDATE SET cost = excluded.cost, validation_cost = excluded.validation_cost,
+     SELECT $1, * FROM unnest($2::int[], $3::float8[], $4::float8[], $5::float8[], $6::float8[],
+       $7::json[], $8::float8[])
+     ON CONFLICT (job_id, epoch) DO UPDATE SET cost = excluded.cost,
+       validation_cost = excluded.validation_cost,
        accuracy = excluded.accuracy, validation_accuracy = excluded.validation_accuracy,
        gradient_norms = excluded.gradient_norms, elapsed_ms = excluded.elapsed_ms`,
     [id, ...historyColumns(items)],
@@ -251,9 +255,10 @@ export async function finishJob(
 ): Promise<boolean> {
   return (
     (await tx.execute(
-      `UPDATE jobs SET status = $3, stop_reason = $4, error_code = $5, error_message = $6, model = $7,
-       model_epoch = $8, model_cost = $9, epoch = $10, best_epoch = COALESCE($11, best_epoch),
-       finished_at = $12, lease_owner = NULL, lease_expires_at = NULL
+      `UPDATE jobs SET status = $3, stop_reason = $4, error_code = $5, error_message = $6,
+       model = $7, model_epoch = $8, model_cost = $9, epoch = $10,
+       best_epoch = COALESCE($11, best_epoch), finished_at = $12, lease_owner = NULL,
+       lease_expires_at = NULL
      WHERE id = $1 AND attempts = $2 AND status = 'running'`,
       [
         id,

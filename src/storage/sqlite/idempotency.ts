@@ -21,7 +21,8 @@ export class SqliteIdempotency implements IdempotencyStore {
         WHERE tenant = @tenant AND scope = @scope AND key = @key`,
     );
     this.insertStatement = db.prepare(
-      `INSERT INTO idempotency_keys (tenant, scope, key, request_hash, status_code, response_body, location, created_at)
+      `INSERT INTO idempotency_keys
+         (tenant, scope, key, request_hash, status_code, response_body, location, created_at)
        VALUES (@tenant, @scope, @key, @requestHash, @statusCode, @body, @location, @createdAt)`,
     );
     this.pruneStatement = db.prepare('DELETE FROM idempotency_keys WHERE created_at < @before');
