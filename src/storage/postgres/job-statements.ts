@@ -38,19 +38,19 @@ export async function insertJob(tx: Transaction, job: NewJob): Promise<JobRow> {
  * Jobs waiting in the queue, counted under a transaction-scoped lock that submits on every
  * replica share: two submits can never both see room for one more job.
  */
+export async function countQueuedForEnqueue(tx: Transaction): Promise<number> {
+  await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [...ENQUEUE_LOCK]);
+  const [{ count }] = await tx.query<{ count: number }>(
+    `SELECT count(*) AS count FROM jobs WHERE status = 'queued'`,
+  );
+  return count;
+}
+
 /** Queued and running jobs of one tenant, under the same enqueue lock. */
 export async function countTenantActive(tx: Transaction, tenant: string): Promise<number> {
   const [{ count }] = await tx.query<{ count: number }>(
     `SELECT count(*) AS count FROM jobs WHERE tenant = $1 AND status IN ('queued', 'running')`,
     [tenant],
-  );
-  return count;
-}
-
-export async function countQueuedForEnqueue(tx: Transaction): Promise<number> {
-  await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [...ENQUEUE_LOCK]);
-  const [{ count }] = await tx.query<{ count: number }>(
-    `SELECT count(*) AS count FROM jobs WHERE status = 'queued'`,
   );
   return count;
 }
