@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 describe('loadConfig', () => {
-  it('uses the documented defaults: 127.0.0.1:8080, ./data/chainrule.db, one worker per core, 64 MB bodies', () => {
+  it('defaults to 127.0.0.1:8080, ./data/chainrule.db, one worker per core, 64 MB bodies', () => {
     const config = loadConfig({});
 
     expect(config).toMatchObject({
@@ -62,18 +62,15 @@ describe('loadConfig', () => {
     ['LEASE_SECONDS', 'soon'],
   ])('refuses %s=%j with one line naming the variable and the value', (variable, value) => {
     const load = () => loadConfig({ [variable]: value });
+    const shown = JSON.stringify(JSON.stringify(value)).slice(1, -1);
 
     expect(load).toThrow(ConfigError);
-    expect(load).toThrow(
-      new RegExp(
-        `^invalid configuration: ${variable} .*\\(got ${JSON.stringify(JSON.stringify(value)).slice(1, -1)}\\)$`,
-      ),
-    );
+    expect(load).toThrow(new RegExp(`^invalid configuration: ${variable} .*\\(got ${shown}\\)$`));
   });
 });
 
 describe('loadConfig for PostgreSQL', () => {
-  it('selects PostgreSQL for a postgres:// or postgresql:// DATABASE_URL, and SQLite otherwise', () => {
+  it('selects PostgreSQL for a postgres:// or postgresql:// DATABASE_URL, else SQLite', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/chainrule' }).database).toEqual({
       kind: 'postgres',
       url: 'postgres://u:p@db:5432/chainrule',

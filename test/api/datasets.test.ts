@@ -494,7 +494,7 @@ describe('DELETE /v1/datasets/{id}', () => {
     expect(await t.store.datasets.values(id)).toBeNull();
   });
 
-  it('answers 409 DATASET_IN_USE while a queued job uses it, and deletes it once the job is cancelled', async () => {
+  it('answers 409 DATASET_IN_USE while a queued job uses it, 204 after the cancel', async () => {
     const { id } = (await postDataset(XOR)).json();
     const job = (
       await t.app.inject({

@@ -105,7 +105,7 @@ describe('GET /v1/jobs/{id}/model.onnx', () => {
     expectClose(outputs.data as Float32Array, predicted);
   });
 
-  it('is an IR 8, opset 13 model of Gemm and activation nodes with a dynamic batch dimension', async () => {
+  it('is IR 8, opset 13: Gemm and activation nodes with a dynamic batch dimension', async () => {
     const { id } = jobs.get('every activation in one network')!;
 
     const response = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/model.onnx` });
@@ -151,7 +151,7 @@ describe('GET /v1/jobs/{id}/model.onnx', () => {
     ]);
   });
 
-  it('answers 409 JOB_NOT_FINISHED for a queued job and MODEL_UNAVAILABLE for a failed one', async () => {
+  it('answers 409 JOB_NOT_FINISHED when queued and MODEL_UNAVAILABLE when failed', async () => {
     const failed = await failedJob(t, EVERY_ACTIVATION);
     const queued = await submitJob(t, EVERY_ACTIVATION);
 
@@ -210,7 +210,7 @@ describe('GET /v1/jobs/{id}/tfjs/model.json and weights.bin', () => {
     },
   );
 
-  it('describes Dense layers with TF.js activation names and a separate LeakyReLU layer', async () => {
+  it('describes Dense layers with TF.js activation names, LeakyReLU as its own layer', async () => {
     const { id } = jobs.get('every activation in one network')!;
 
     const response = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/tfjs/model.json` });

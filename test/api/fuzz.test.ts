@@ -67,7 +67,7 @@ const oddValue = fc.oneof(
   ),
 );
 
-/** A valid body with one place replaced by something odd: the inputs most likely to slip through. */
+/** A valid body with one place made odd: the inputs most likely to slip through. */
 function mutated(route: string) {
   const valid = VALID_BODIES[route];
   const paths = pathsOf(valid);
@@ -102,7 +102,7 @@ async function expectWellFormedAnswer(
 }
 
 describe.each(Object.keys(VALID_BODIES))('POST %s under fuzzing', (route) => {
-  it('answers arbitrary JSON with 2xx or a 4xx problem with a known code, never a 5xx', async () => {
+  it('answers arbitrary JSON with 2xx or a 4xx problem of a known code, never 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ maxDepth: 5 }), async (body) => {
         await expectWellFormedAnswer('POST', route, JSON.stringify(body));
@@ -232,7 +232,7 @@ describe('valid jobs under fuzzing', () => {
       };
     });
 
-  it('train every generated valid job to an end: succeeded, or failed only by divergence', async () => {
+  it('train every generated valid job to succeeded, or to failed by divergence only', async () => {
     const ids: string[] = [];
     await fc.assert(
       fc.asyncProperty(validJob, async (job) => {

@@ -32,7 +32,7 @@ function zeroLayers(inputSize: number, units: number[]) {
 }
 
 describe('POST /v1/gradients', () => {
-  it("gives the lecture's f = x·W + b numbers exactly: f = −7, ∂f/∂W = 5, ∂f/∂x = −2, ∂f/∂b = 1", async () => {
+  it("gives the lecture's x·W + b exactly: f = −7, ∂f/∂W = 5, ∂f/∂x = −2, ∂f/∂b = 1", async () => {
     const response = await explain(LECTURE_GRADIENTS_REQUEST);
 
     expect(response.statusCode).toBe(200);
@@ -44,7 +44,7 @@ describe('POST /v1/gradients', () => {
     expect(body).toEqual((GradientExplanationSchema.meta()!.examples as unknown[])[0]);
   });
 
-  it('differentiates the cost when targets are given, agreeing with central differences', async () => {
+  it('differentiates the cost given targets, agreeing with central differences', async () => {
     const body = (await explain(XOR_GRADIENTS_REQUEST)).json();
     const costWith = async (layer: number, row: number, column: number, delta: number) => {
       const layers = structuredClone(XOR_GRADIENTS_REQUEST.layers) as unknown as {
@@ -191,7 +191,7 @@ describe('POST /v1/gradients', () => {
     });
   });
 
-  it('refuses a batch that would cost more than the work limit, naming the most rows allowed', async () => {
+  it('refuses a batch over the work limit, naming the most rows allowed', async () => {
     // 120,600 parameters: 2²⁵ rows × parameters allows 278 rows.
     const network = {
       inputSize: 200,

@@ -173,7 +173,7 @@ describe('hostile request bodies', () => {
 });
 
 describe('hostile paths and parameters', () => {
-  it('answer unknown ids and path tricks with 404, never reaching the database with them', async () => {
+  it('answer unknown ids and path tricks with 404, keeping them from the database', async () => {
     for (const path of [
       '/v1/jobs/job_doesnotexist0000000000',
       '/v1/jobs/..%2F..%2Fetc%2Fpasswd',

@@ -24,7 +24,7 @@ async function countDatasets(): Promise<number> {
 }
 
 describe('Idempotency-Key on POST /v1/jobs', () => {
-  it('answers a repeat of the same key and body with the first response, creating one job', async () => {
+  it('replays the first response for the same key and body, creating one job', async () => {
     const first = await post('/v1/jobs', 'order-17', JOB);
     const repeat = await post('/v1/jobs', 'order-17', JOB);
 
@@ -49,7 +49,7 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
     expect(reordered.json().id).toBe(first.json().id);
   });
 
-  it('answers 409 IDEMPOTENCY_CONFLICT for the same key with another body, creating nothing', async () => {
+  it('answers 409 IDEMPOTENCY_CONFLICT for one key with two bodies, creating nothing', async () => {
     await post('/v1/jobs', 'order-17', JOB);
 
     const other = await post('/v1/jobs', 'order-17', { ...JOB, training: { epochs: 11, seed: 1 } });
@@ -69,7 +69,7 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
     expect(await countJobs()).toBe(4);
   });
 
-  it('stores nothing for a refused request, so the key can be used once the request is fixed', async () => {
+  it('stores nothing for a refused request, so the fixed request can reuse the key', async () => {
     const refused = await post('/v1/jobs', 'retry-me', {
       ...JOB,
       network: { ...XOR_NETWORK, inputSize: 3 },
@@ -101,7 +101,7 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
 });
 
 describe('Idempotency-Key on POST /v1/datasets', () => {
-  it('answers a repeat of the same key and JSON body with the first response, storing one dataset', async () => {
+  it('replays the first response for the same key and JSON body, storing one dataset', async () => {
     const first = await post('/v1/datasets', 'upload-1', { name: 'xor', ...XOR });
     const repeat = await post('/v1/datasets', 'upload-1', { name: 'xor', ...XOR });
 

@@ -30,7 +30,7 @@ function parsed(client: SseClient, event: string): Record<string, unknown>[] {
 }
 
 describe('GET /v1/jobs/{id}/events (real server, real workers)', () => {
-  it('gives a client that connects mid-training every epoch once, in order, and ends at the terminal event', async () => {
+  it('gives a mid-run client every epoch once, in order, and then the terminal event', async () => {
     const id = await submit(1_000_000);
     await live.waitForJob(id, (job) => job.status === 'running' && job.progress.epoch >= 20);
 
@@ -61,7 +61,7 @@ describe('GET /v1/jobs/{id}/events (real server, real workers)', () => {
     });
   });
 
-  it('resumes a client that reconnects with Last-Event-ID after its last epoch, without a gap or a repeat', async () => {
+  it('resumes after Last-Event-ID on a reconnect, without a gap or a repeat', async () => {
     const id = await submit(1_000_000);
     const first = await SseClient.open(`${live.url}/v1/jobs/${id}/events?after=0`);
     await first.waitFor((c) => c.epochs().length >= 50);
@@ -121,7 +121,7 @@ describe('GET /v1/jobs/{id}/events (real server, real workers)', () => {
     ]);
   });
 
-  it('ends open streams when the server stops, so that stopping does not wait for them', async () => {
+  it('ends open streams when the server stops, so stopping does not wait for them', async () => {
     const other = await startLiveService({ WORKERS: '1' });
     const { id } = await other.call<{ id: string }>('POST', '/v1/jobs', slowXorJob(1_000_000));
     const client = await SseClient.open(`${other.url}/v1/jobs/${id}/events`);
@@ -138,7 +138,7 @@ describe('GET /v1/jobs/{id}/events (real server, real workers)', () => {
 });
 
 describe('GET /v1/jobs/{id}/events (the server process)', () => {
-  it('lets SIGTERM stop the process while a stream is open: the stream ends, the exit is clean', async () => {
+  it('stops on SIGTERM with a stream open: the stream ends and the exit is clean', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'chainrule-sigterm-'));
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {

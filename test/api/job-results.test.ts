@@ -45,7 +45,7 @@ describe('GET /v1/jobs/{id}/history', () => {
     expect(await history(id)).toEqual({ items: [], nextAfter: 0 });
   });
 
-  it('returns every epoch of a finished job in order, with its cost and one gradient norm per layer', async () => {
+  it('lists each epoch of a finished job in order: cost, one gradient norm per layer', async () => {
     const id = await submitXor(5);
     const run = await finishNextJob(t.store);
 
@@ -57,7 +57,7 @@ describe('GET /v1/jobs/{id}/history', () => {
     expect(page.nextAfter).toBeNull();
   });
 
-  it('pages by epoch with ?after and ?limit; nextAfter is null once the finished job is exhausted', async () => {
+  it("pages by epoch with ?after and ?limit, nextAfter null at a finished job's end", async () => {
     const id = await submitXor(5);
     await finishNextJob(t.store);
 
@@ -70,7 +70,7 @@ describe('GET /v1/jobs/{id}/history', () => {
     expect([epochs(third), third.nextAfter]).toEqual([[5], null]);
   });
 
-  it("keeps nextAfter when a finished job's page is exactly full, and ends with an empty page", async () => {
+  it("keeps nextAfter on a finished job's exactly full page, ending on an empty one", async () => {
     const id = await submitXor(4);
     await finishNextJob(t.store);
 
@@ -92,7 +92,7 @@ describe('GET /v1/jobs/{id}/history', () => {
     expect(caughtUp).toEqual({ items: [], nextAfter: 6 });
   });
 
-  it('samples a long history with ?every: the multiples of it, the same costs, paged alike', async () => {
+  it('samples a long history with ?every: its multiples, the same costs, paged alike', async () => {
     const id = await submitXor(23);
     await finishNextJob(t.store);
     const all = await history(id, '?limit=500');
@@ -142,7 +142,7 @@ describe('GET /v1/jobs/{id}/model', () => {
     return t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/model${query}` });
   }
 
-  it('answers 409 JOB_NOT_FINISHED for a queued job, with or without ?checkpoint=latest', async () => {
+  it('answers 409 JOB_NOT_FINISHED for a queued job, even with ?checkpoint=latest', async () => {
     const id = await submitXor(5);
 
     const plain = await getModel(id);
@@ -157,7 +157,7 @@ describe('GET /v1/jobs/{id}/model', () => {
     expect(latest.json().code).toBe('JOB_NOT_FINISHED');
   });
 
-  it('answers 409 JOB_NOT_FINISHED for a running job, and its newest checkpoint with ?checkpoint=latest', async () => {
+  it('answers 409 JOB_NOT_FINISHED while running, or its newest checkpoint if asked', async () => {
     const id = await submitXor(50);
     const run = await startNextJob(t.store, 6);
 
@@ -182,7 +182,7 @@ describe('GET /v1/jobs/{id}/model', () => {
     ]);
   });
 
-  it('returns W as [inputs][units], b and the activation of every layer of a finished job', async () => {
+  it("returns a finished job's W as [inputs][units], b and activation for each layer", async () => {
     const id = await submitXor(5);
     const run = await finishNextJob(t.store);
 
@@ -204,7 +204,7 @@ describe('GET /v1/jobs/{id}/model', () => {
     ).toBe(true);
   });
 
-  it('returns the final model, not a checkpoint, for a finished job asked with ?checkpoint=latest', async () => {
+  it("serves a finished job's final model for ?checkpoint=latest, not a checkpoint", async () => {
     const id = await submitXor(5);
     await finishNextJob(t.store);
 

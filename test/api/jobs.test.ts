@@ -33,7 +33,7 @@ function getJob(id: string) {
 }
 
 describe('POST /v1/jobs', () => {
-  it('queues a job with an inline network and dataset: 202, Location, and the dispatcher is woken', async () => {
+  it('queues a job with inline network and dataset: 202, Location, dispatcher woken', async () => {
     const response = await postJob({ network: XOR_NETWORK, dataset: XOR, training: TRAINING });
 
     expect(response.statusCode).toBe(202);
@@ -116,7 +116,7 @@ describe('POST /v1/jobs', () => {
     expect((await getJob(job.id)).json().training.seed).toBe(job.training.seed);
   });
 
-  it('answers 422 SHAPE_MISMATCH when the dataset has another number of input columns', async () => {
+  it('answers 422 SHAPE_MISMATCH when the dataset has another input column count', async () => {
     const response = await postJob({
       network: { ...XOR_NETWORK, inputSize: 3 },
       dataset: XOR,
@@ -153,7 +153,7 @@ describe('POST /v1/jobs', () => {
     });
   });
 
-  it('answers 404 naming the reference when the network or the dataset does not exist', async () => {
+  it('answers 404 naming the reference when the network or dataset does not exist', async () => {
     const dataset = (
       await t.app.inject({ method: 'POST', url: '/v1/datasets', payload: XOR })
     ).json();
@@ -268,7 +268,7 @@ describe('POST /v1/jobs', () => {
     expect(response.json().training.initialModel).toEqual({ jobId: source.jobId });
   });
 
-  it('answers 422 SHAPE_MISMATCH for explicit initial weights that do not fit the network', async () => {
+  it('answers 422 SHAPE_MISMATCH for explicit initial weights of other shapes', async () => {
     const response = await postJob({
       network: XOR_NETWORK,
       dataset: XOR,

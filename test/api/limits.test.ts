@@ -14,7 +14,7 @@ const job = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-/** Posts `body` to `url` on an app with `limits` and expects 422 LIMIT_EXCEEDED naming the limit. */
+/** Posts `body` to `url` under `limits`, expecting 422 LIMIT_EXCEEDED naming the limit. */
 async function expectLimit(
   limits: Record<string, string>,
   url: string,

@@ -39,7 +39,7 @@ const predict = (id: string, inputs: unknown, query = '') =>
   t.app.inject({ method: 'POST', url: `/v1/jobs/${id}/predict${query}`, payload: { inputs } });
 
 describe('POST /v1/jobs/{id}/predict', () => {
-  it('answers the outputs of the stored model for every row, with the epoch of its weights', async () => {
+  it("answers the stored model's output for each row, with the epoch of its weights", async () => {
     const layers = weightsFor(XOR_NET);
     const id = await jobWithModel(t, XOR_NET, layers, 42);
 
@@ -52,7 +52,7 @@ describe('POST /v1/jobs/{id}/predict', () => {
     expect(response.json()).toEqual({ outputs: expected, epoch: 42 });
   });
 
-  it('reads the model from the database once and serves later requests from the cache', async () => {
+  it('reads the model from the database once, then serves requests from the cache', async () => {
     const id = await jobWithModel(t, XOR_NET, weightsFor(XOR_NET));
     const readModel = vi.spyOn(t.store.jobs, 'model');
 
@@ -64,7 +64,7 @@ describe('POST /v1/jobs/{id}/predict', () => {
     expect(readModel).toHaveBeenCalledTimes(1);
   });
 
-  it('rejects rows of the wrong width with 422 SHAPE_MISMATCH naming the expected width', async () => {
+  it('rejects rows of a wrong width with 422 SHAPE_MISMATCH naming the expected one', async () => {
     const id = await jobWithModel(t, XOR_NET, weightsFor(XOR_NET));
 
     const response = await predict(id, [[1, 2, 3]]);
@@ -93,7 +93,7 @@ describe('POST /v1/jobs/{id}/predict', () => {
     });
   });
 
-  it('refuses more rows than the work limit allows with 422 LIMIT_EXCEEDED naming the most rows', async () => {
+  it('refuses rows beyond the work limit with 422 LIMIT_EXCEEDED, naming the maximum', async () => {
     // 1 → 1000 → 1000 units: 1,003,000 parameters, so 2³⁰ of work allows 1070 rows.
     const wide: NetworkDefinition = {
       inputSize: 1,
@@ -178,7 +178,7 @@ describe('POST /v1/jobs/{id}/predict', () => {
 });
 
 describe('GET /v1/jobs/{id}/graph', () => {
-  it("describes the training graph with the job's batch height, as documented in the schema example", async () => {
+  it("gives the job's training graph at its batch height, as in the schema example", async () => {
     const id = await submitJob(t, XOR_NET);
 
     const response = await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}/graph` });
@@ -209,7 +209,7 @@ describe('GET /v1/jobs/{id}/graph', () => {
     expect(body.nodes[body.root]).toMatchObject({ op: 'add', name: 'cost', shape: [1, 1] });
   });
 
-  it("shows one-row batches and batchRows null once a full-batch job's dataset was deleted", async () => {
+  it("shows one-row batches, batchRows null, once a full-batch job's dataset is gone", async () => {
     const id = await jobWithModel(t, XOR_NET, weightsFor(XOR_NET));
     const job = (await t.app.inject({ method: 'GET', url: `/v1/jobs/${id}` })).json();
     expect(

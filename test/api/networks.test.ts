@@ -18,7 +18,7 @@ function problemPaths(response: { json(): { errors: { path: string }[] } }): str
 }
 
 describe('POST /v1/networks', () => {
-  it("stores the lecture's 2-10-1 network with its parameter count and answers 201 with Location", async () => {
+  it("stores the lecture's 2-10-1 network with its parameter count: 201, Location", async () => {
     const response = await postNetwork(XOR_NETWORK);
 
     expect(response.statusCode).toBe(201);

@@ -8,7 +8,7 @@ import { XOR_NETWORK } from '../../src/api/schemas/examples.js';
 import { createTestApp } from '../support/app.js';
 
 describe('the OpenAPI document', () => {
-  it('is committed as openapi/openapi.json exactly as the app serves it (run npm run openapi)', async () => {
+  it('is committed as openapi/openapi.json exactly as served (npm run openapi)', async () => {
     const committed = await readFile(
       new URL('../../openapi/openapi.json', import.meta.url),
       'utf8',

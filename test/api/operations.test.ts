@@ -104,7 +104,7 @@ describe('the OpenAPI document and Swagger UI', () => {
 });
 
 describe('request logging', () => {
-  it('writes one line per request with its id, method, URL, status and duration, and no body', async () => {
+  it('logs one line per request: id, method, URL, status and duration, and no body', async () => {
     const lines: string[] = [];
     t = await createTestApp(
       {},
@@ -153,7 +153,7 @@ describe('request logging', () => {
 });
 
 describe('an unexpected error', () => {
-  it('becomes a 500 with a generic detail, while the error itself goes only to the log', async () => {
+  it('becomes a 500 with a generic detail; the error itself goes only to the log', async () => {
     const lines: string[] = [];
     const logger = createLogger('info', { write: (line: string) => void lines.push(line) });
     t = await createTestApp({}, { logger });

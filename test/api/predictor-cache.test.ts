@@ -70,7 +70,7 @@ describe('PredictorCache', () => {
     expect(rebuilt).toEqual(['job_b']);
   });
 
-  it('evicts the coldest entries until the bytes fit and never keeps one larger than maxBytes', async () => {
+  it('evicts coldest entries until the bytes fit, never keeping one over maxBytes', async () => {
     const cache = new PredictorCache({ maxEntries: 10, maxBytes: 100 });
     await cache.get('job_a', 'v', async () => sized(40));
     await cache.get('job_b', 'v', async () => sized(40));

@@ -70,7 +70,7 @@ async function documentedOperations(ids: { dataset: string; network: string; job
 }
 
 describe('API keys', () => {
-  it('are required on every documented /v1 route: 401 problem+json with a Bearer challenge', async () => {
+  it('are required on every documented /v1 route: 401 problem+json, Bearer challenge', async () => {
     t = await createTestApp(KEYS);
     const operations = await documentedOperations(await createResources(ALPHA));
     expect(operations.length).toBeGreaterThanOrEqual(10);
@@ -146,7 +146,7 @@ describe('API keys', () => {
 });
 
 describe('tenants', () => {
-  it("see another tenant's ids answer 404 on every documented route, exactly as unknown ids do", async () => {
+  it("see others' ids get 404 on every documented route, exactly as unknown ids do", async () => {
     t = await createTestApp(KEYS);
     const owned = await createResources(ALPHA);
     for (const { method, url, template } of await documentedOperations(owned)) {
@@ -188,7 +188,7 @@ describe('tenants', () => {
     }
   });
 
-  it("cannot train on, warm-start from or reference another tenant's network, dataset or job", async () => {
+  it("cannot train on, warm-start from or refer to others' networks, datasets, jobs", async () => {
     t = await createTestApp(KEYS);
     const alpha = await createResources(ALPHA);
     const attempts = [
@@ -209,7 +209,7 @@ describe('tenants', () => {
 });
 
 describe('limits per tenant', () => {
-  it('answer 429 RATE_LIMITED with Retry-After past the per-key rate, without slowing other keys', async () => {
+  it('answer 429 RATE_LIMITED, Retry-After past the per-key rate, sparing other keys', async () => {
     t = await createTestApp({ ...KEYS, RATE_LIMIT_PER_MINUTE: '5' });
     for (let i = 0; i < 5; i++) expect((await call('GET', '/v1/jobs', ALPHA)).status).toBe(200);
 
@@ -238,7 +238,7 @@ describe('limits per tenant', () => {
     expect(limited.body.code).toBe('RATE_LIMITED');
   });
 
-  it('count each key on its own, even two keys of one tenant, and leave an open service unlimited', async () => {
+  it('count each key apart, even two of one tenant; an open service is unlimited', async () => {
     const second = 'alpha-second-key-0123456789';
     t = await createTestApp({
       API_KEYS: `alpha:${ALPHA},alpha:${second}`,
@@ -268,7 +268,7 @@ describe('limits per tenant', () => {
 });
 
 describe('security headers and CORS', () => {
-  it('set security headers on the dashboard and the docs, and an API policy on the API', async () => {
+  it('set security headers on the dashboard and docs, and an API policy on the API', async () => {
     t = await createTestApp();
     for (const url of ['/docs/', '/', '/healthz']) {
       const { headers } = await call('GET', url);

@@ -76,7 +76,7 @@ describe('POST /v1/jobs with training.initialModel', () => {
     expect(await claimedInitialModel()).toEqual(layers);
   });
 
-  it('rejects explicit layers of the wrong shape with 422 SHAPE_MISMATCH naming the layer', async () => {
+  it('rejects misshapen explicit layers with 422 SHAPE_MISMATCH naming the layer', async () => {
     const response = await submit({
       layers: [
         {
@@ -114,7 +114,7 @@ describe('POST /v1/jobs with training.initialModel', () => {
     expect(response.json().errors[0].path).toBe('training.initialModel.layers');
   });
 
-  it('rejects the model of a job whose network has other shapes with 422 naming jobId', async () => {
+  it('rejects the model of a job whose network has other shapes: 422 naming jobId', async () => {
     const source = await jobWithModel(t, OTHER_NETWORK, weightsFor(OTHER_NETWORK));
 
     const response = await submit({ jobId: source });

@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium)(SUITE, () => {
   /** One tab through the first tests: the key is kept in its sessionStorage. */
   let page: Page;
 
-  it("asks for a key first, says when the key is wrong, and with the right one lists that tenant's jobs only", async () => {
+  it("asks for a key first, flags a wrong one, then lists only its tenant's jobs", async () => {
     page = await browser.context.newPage();
     await page.goto(`${live.url}/`);
 
@@ -121,7 +121,7 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     await screenshot(page, 'keys-jobs-list');
   }, 60_000);
 
-  it('submits XOR from the form and follows it live over the authenticated stream to succeeded', async () => {
+  it('submits XOR from the form and follows it live, authenticated, to succeeded', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'New job' }).click();
     await page.getByLabel('Layer 1 units').fill('128');
     await page.getByLabel('Epochs').fill('100000');
@@ -173,7 +173,7 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     await page.close();
   }, 120_000);
 
-  it('resumes the live stream after a dropped connection, with the key and Last-Event-ID', async () => {
+  it('resumes the live stream after a drop, with the key and Last-Event-ID', async () => {
     const long = slowXorJob(1_000_000);
     const { id } = await call<{ id: string }>('POST', '/v1/jobs', ALPHA, {
       ...long,

@@ -63,7 +63,7 @@ const SUITE = `the dashboard in headless Chromium${SKIPPED}`;
 describe.skipIf(!hasChromium)(SUITE, () => {
   let xorJobId = '';
 
-  it('submits XOR from the form and draws the cost curve growing epoch by epoch until succeeded', async () => {
+  it('submits XOR from the form; the cost curve grows epoch by epoch until succeeded', async () => {
     const page = await context.newPage();
     await page.goto(`${live.url}/`);
     await expect
@@ -218,7 +218,7 @@ describe.skipIf(!hasChromium)(SUITE, () => {
     await page.close();
   }, 60_000);
 
-  it('opens a job of a million epochs from a sample of its history, replaying no epoch', async () => {
+  it('opens a job of a million epochs from a sampled history, replaying no epoch', async () => {
     const { id } = await live.call<{ id: string }>('POST', '/v1/jobs', {
       network: {
         inputSize: 2,

@@ -44,7 +44,7 @@ async function call<T>(method: string, path: string, key: string, body?: unknown
 }
 
 describe("the dashboard's event stream client on a service with API keys", () => {
-  it('follows a training job through a dropped connection: every epoch once, in order, then end', async () => {
+  it('follows a job across a dropped connection: each epoch once, in order, then end', async () => {
     const long = slowXorJob(1_000_000);
     const job = await call<{ id: string }>('POST', '/v1/jobs', ALPHA, {
       ...long,
@@ -101,7 +101,7 @@ describe("the dashboard's event stream client on a service with API keys", () =>
     expect(proxy.lastEventIds).toEqual([null, String(lastEpochAtDrops[0])]);
   }, 90_000);
 
-  it("hands the refusal to its caller and stops: 401 without a key, 404 for another tenant's job", async () => {
+  it("passes on a refusal and stops: 401 without a key, 404 for another tenant's job", async () => {
     const job = await call<{ id: string }>('POST', '/v1/jobs', ALPHA, slowXorJob(5));
     const refusals: number[] = [];
     const follow = (headers: Record<string, string>) => {
@@ -125,7 +125,7 @@ describe("the dashboard's event stream client on a service with API keys", () =>
 });
 
 describe('TF.js with an API key', () => {
-  it('loads model.json and weights.bin with the key in requestInit, and not without it', async () => {
+  it('loads model.json and weights.bin with the key in requestInit, not without it', async () => {
     const job = await call<{ id: string }>('POST', '/v1/jobs', ALPHA, slowXorJob(50));
     const statusOf = async () =>
       (await call<{ status: string }>('GET', `/v1/jobs/${job.id}`, ALPHA)).status;

@@ -82,7 +82,7 @@ function eventStreamHead(response: ServerResponse): void {
 }
 
 describe('openEventStream', () => {
-  it('reconnects after a drop with Last-Event-ID and the header, waits out a 503, and stops at end', async () => {
+  it('reconnects with Last-Event-ID and the header, waits out a 503, stops at end', async () => {
     const server = await scriptedServer(
       (_request, response) => {
         eventStreamHead(response);

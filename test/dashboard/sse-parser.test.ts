@@ -78,7 +78,7 @@ describe('ServerSentEventParser', () => {
     );
   });
 
-  it('joins multi-line data with line feeds, keeping empty lines and all but one leading space', () => {
+  it('joins multi-line data with LF, keeping empty lines and all but one leading space', () => {
     const events = parse('data: first\ndata:second\ndata\ndata:  indented\ndata: \n\n');
 
     expect(events).toEqual([{ type: 'message', data: 'first\nsecond\n\n indented\n', id: '' }]);
@@ -137,7 +137,7 @@ describe('ServerSentEventParser', () => {
     ]);
   });
 
-  it('discards an event cut by a dropped connection, its id too, so the next one asks for it again', () => {
+  it('discards an event cut by a drop, id included, so the reconnect asks for it again', () => {
     const parser = new ServerSentEventParser();
 
     expect(

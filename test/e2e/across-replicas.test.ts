@@ -42,7 +42,7 @@ describe.skipIf(!adminUrl)('across replicas on one PostgreSQL database', () => {
     await database?.drop();
   });
 
-  it('streams to a client of replica A every epoch of a job replica B trains, once, in order', async () => {
+  it('streams each epoch replica B trains once, in order, to a client of replica A', async () => {
     const env = { DATABASE_URL: database.url, WORKERS: '1' };
     const runner = await spawnServer(env);
     servers.push(runner);
@@ -71,7 +71,7 @@ describe.skipIf(!adminUrl)('across replicas on one PostgreSQL database', () => {
     expect((await api(watcher, 'GET', `/v1/jobs/${id}`)).attempts).toBe(1);
   }, 120_000);
 
-  it('a cancel sent to replica A stops the job replica B runs, carried by a notification', async () => {
+  it('a cancel sent to replica A stops the job on replica B, via a notification', async () => {
     const env = { DATABASE_URL: database.url, WORKERS: '1' };
     const runner = await spawnServer(env);
     servers.push(runner);
@@ -110,7 +110,7 @@ describe.skipIf(!adminUrl)('across replicas on one PostgreSQL database', () => {
     );
   }, 120_000);
 
-  it('a job trained by replica B streams every epoch once, in order, to the JobEvents of replica A', async () => {
+  it("replica A's JobEvents get each epoch replica B trains once, in order", async () => {
     // Replica A here is this process: its store, its JobEvents, and the relay the service runs.
     const logger = createLogger('silent');
     const store = await PostgresStore.open(postgresOptions(database.url), logger);

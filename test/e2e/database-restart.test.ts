@@ -43,7 +43,7 @@ describe.skipIf(!binaries)('a PostgreSQL server that goes away and comes back', 
     await cluster?.destroy();
   });
 
-  it('answers 503 (and /readyz fails) while it is gone; the service recovers by itself and loses no epoch', async () => {
+  it('answers 503 and fails /readyz while gone; recovers by itself, losing no epoch', async () => {
     service = await startRunningService({
       DATABASE_URL: cluster.url,
       WORKERS: '1',

@@ -69,8 +69,9 @@ describe('fair claiming', () => {
     const overtaking = startedFirst.filter((one) => one.startedAt > finished.createdAt);
     const waiting = floodJobs.filter((one) => one.status === 'queued').length;
     console.info(
-      `fair claiming: of ${flood.length} jobs one tenant queued first, ${startedFirst.length} started ` +
-        `before the other tenant's job (${overtaking.length} after it arrived); ${waiting} still waited behind it`,
+      `fair claiming: of ${flood.length} jobs one tenant queued first, ` +
+        `${startedFirst.length} started before the other tenant's job ` +
+        `(${overtaking.length} after it arrived); ${waiting} still waited behind it`,
     );
     // The other tenant's job is the very next one claimed after it arrives: none overtakes it.
     expect(overtaking).toEqual([]);

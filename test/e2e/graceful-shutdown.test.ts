@@ -25,7 +25,7 @@ const job = (seed: number) => ({
 });
 
 describe('SIGTERM', () => {
-  it('puts running jobs back in the queue at a checkpoint, exits 0, and the next start resumes them', async () => {
+  it('requeues running jobs at a checkpoint and exits 0; the next start resumes them', async () => {
     const env = { DATA_DIR: dataDir, WORKERS: '2', SHUTDOWN_TIMEOUT_SECONDS: '10' };
     let server = await spawnServer(env);
     const ids: string[] = [];

@@ -23,7 +23,7 @@ const network = {
 };
 
 describe('a job whose training diverges', () => {
-  it('ends failed with TRAINING_DIVERGED naming the epoch, and keeps its history up to then', async () => {
+  it('fails with TRAINING_DIVERGED naming the epoch, keeping its history up to then', async () => {
     running = await startRunningService();
     const { body } = await running.request('POST', '/v1/jobs', {
       network,
@@ -49,7 +49,7 @@ describe('a job whose training diverges', () => {
 });
 
 describe('a job past its timeLimitSeconds', () => {
-  it('stops with stopReason timeLimit and keeps the weights of its last finished epoch', async () => {
+  it('stops with stopReason timeLimit and the weights of its last finished epoch', async () => {
     running = await startRunningService();
     const { body } = await running.request('POST', '/v1/jobs', {
       network,
@@ -68,7 +68,7 @@ describe('a job past its timeLimitSeconds', () => {
 });
 
 describe('checkpoints of a running job', () => {
-  it('are stored every CHECKPOINT_EVERY_EPOCHS epochs together with the history up to them', async () => {
+  it('are stored every CHECKPOINT_EVERY_EPOCHS epochs with the history up to them', async () => {
     running = await startRunningService({
       CHECKPOINT_EVERY_EPOCHS: '250',
       CHECKPOINT_EVERY_SECONDS: '3600',

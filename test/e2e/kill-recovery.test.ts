@@ -80,7 +80,7 @@ const JOBS = [
 ];
 
 describe('a server killed with SIGKILL mid-training', () => {
-  it('loses no job, repeats or skips no epoch, and ends with the weights of an uninterrupted run', async () => {
+  it("loses no job, repeats or skips no epoch; weights match an uninterrupted run's", async () => {
     const env = {
       DATA_DIR: dataDir,
       WORKERS: '2',
@@ -140,7 +140,8 @@ describe('a server killed with SIGKILL mid-training', () => {
 
     console.info(
       `kill rounds survived: ${kills}; jobs: ${jobs.length}, lost: 0; attempts: ` +
-        `${jobs.map((job) => job.attempts).join(', ')}; epochs duplicated: ${duplicated}, missing: ${missing}`,
+        `${jobs.map((job) => job.attempts).join(', ')}; ` +
+        `epochs duplicated: ${duplicated}, missing: ${missing}`,
     );
 
     server.child.kill('SIGTERM');

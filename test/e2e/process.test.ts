@@ -13,7 +13,7 @@ import {
 } from '../support/server.js';
 
 describe('node --import tsx src/server.ts', () => {
-  it('stops on SIGTERM: refuses new requests, puts the running job back in the queue, exits 0', async () => {
+  it('stops on SIGTERM: refuses new requests, requeues the running job, exits 0', async () => {
     const dataDir = temporaryDataDir();
     const server = spawnServer({ PORT: '0', DATA_DIR: dataDir, WORKERS: '1', LOG_LEVEL: 'info' });
     const started = await server.waitForLog((line) => line.msg === 'chainrule started');

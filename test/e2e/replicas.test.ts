@@ -111,8 +111,8 @@ describe.skipIf(!adminUrl)(
       await database?.drop();
     });
 
-    it('train all 30 jobs to the models of a single-process run, each attempt alone, each epoch once', async () => {
-      // Short leases: the survivors take the killed replica's jobs over 2 s after its last heartbeat.
+    it('train all 30 jobs as one process does, each attempt alone, each epoch once', async () => {
+      // Short leases: survivors take over the killed replica's jobs 2 s after its last heartbeat.
       const env = {
         DATABASE_URL: database.url,
         WORKERS: '1',
@@ -158,7 +158,8 @@ describe.skipIf(!adminUrl)(
 
       // The audit: one row per attempt, all closed, none overlapping the next in database time.
       const { rows: counts } = await db.query(`SELECT j.id, j.attempts, count(a.*)::int AS rows,
-        count(a.ended_at)::int AS closed FROM jobs j JOIN job_attempts a ON a.job_id = j.id GROUP BY j.id, j.attempts`);
+        count(a.ended_at)::int AS closed FROM jobs j JOIN job_attempts a ON a.job_id = j.id
+        GROUP BY j.id, j.attempts`);
       expect(counts).toHaveLength(30);
       for (const row of counts)
         expect([row.rows, row.closed]).toEqual([row.attempts, row.attempts]);
@@ -199,7 +200,8 @@ describe.skipIf(!adminUrl)(
 
       console.info(
         `replicas: 3, killed: 1 (pid ${victim!.child.pid}); jobs: 30 succeeded; attempts: ` +
-          `${jobs.reduce((total, job) => total + job.attempts, 0)}; retried jobs: ${retried.length}`,
+          `${jobs.reduce((total, job) => total + job.attempts, 0)}; ` +
+          `retried jobs: ${retried.length}`,
       );
       for (const survivor of survivors) survivor.child.kill('SIGTERM');
       for (const survivor of survivors) expect(await survivor.exited).toBe(0);

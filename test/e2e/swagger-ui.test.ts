@@ -35,7 +35,7 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Opens an operation in Swagger UI, presses "Try it out" and "Execute", returns the status shown. */
+/** In Swagger UI, opens an operation, presses "Try it out" and "Execute", returns the status. */
 async function tryItOut(operationId: string): Promise<string> {
   const page = await browser.newPage();
   try {

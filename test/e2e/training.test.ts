@@ -44,7 +44,7 @@ async function submitJob(body: object): Promise<string> {
   return response.body.id;
 }
 
-/** Reads the SQLite file itself: the history rows of a job, which the key makes unique per epoch. */
+/** Reads the SQLite file itself: a job's history rows, which the key makes unique per epoch. */
 function countStoredEpochs(jobId: string): { count: number; first: number; last: number } {
   const db = new Database(join(dataDir, 'chainrule.db'), { readonly: true });
   try {
@@ -68,7 +68,7 @@ function waitForStatus(jobId: string, statuses: string[]) {
 }
 
 describe("the lecture's XOR 2-10-1 job on the real service", () => {
-  it('runs to succeeded with every epoch in its history once, a falling cost and W₁ of [2][10]', async () => {
+  it('succeeds with each epoch in its history once, a falling cost and W₁ of [2][10]', async () => {
     const epochs = 2000;
     const jobId = await submit({ epochs, optimizer: { type: 'sgd', learningRate: 1 }, seed: 1 });
 
@@ -99,7 +99,7 @@ describe("the lecture's XOR 2-10-1 job on the real service", () => {
     expect([model.layers[1].W.length, model.layers[1].W[0].length]).toEqual([10, 1]);
   });
 
-  it('stores every one of 300,000 fast epochs, once and in order, before the job is marked succeeded', async () => {
+  it('stores all 300,000 fast epochs, once and in order, before the job succeeds', async () => {
     // Epochs of microseconds outrun the database; the worker must wait for it, not drop reports.
     const epochs = 300_000;
     const jobId = await submit({ epochs, optimizer: { type: 'sgd', learningRate: 0.5 }, seed: 2 });

@@ -30,7 +30,7 @@ const XOR_NETWORK = {
   ],
   loss: 'binaryCrossentropy',
 };
-/** Full-batch gradient descent without shuffling: epoch 1's cost is the cost of the starting weights. */
+/** Full-batch gradient descent, unshuffled: epoch 1's cost is that of the starting weights. */
 const PLAIN_DESCENT = { optimizer: { type: 'sgd', learningRate: 0.5 }, shuffle: false, seed: 1 };
 
 const EVERY_ACTIVATION = {

@@ -45,7 +45,7 @@ function forwardAtOnce(
 }
 
 describe('createPredictor', () => {
-  it('predicts what one forward pass over the whole batch computes, for batches crossing chunk borders', () => {
+  it('predicts as one pass over the whole batch does, for batches crossing chunk borders', () => {
     const layers = initializeParameters(NETWORK, new Random(4));
     const predictor = createPredictor(NETWORK, layers, jsKernels);
 
@@ -57,7 +57,7 @@ describe('createPredictor', () => {
     }
   });
 
-  it('gives a row the same output whatever batch it comes in, so padding rows never leak in', () => {
+  it('gives a row the same output in any batch, so padding rows never leak in', () => {
     const predictor = createPredictor(
       NETWORK,
       initializeParameters(NETWORK, new Random(4)),
@@ -73,7 +73,7 @@ describe('createPredictor', () => {
     expect(alone).toEqual(together);
   });
 
-  it('shortens its chunks for wide networks, keeping its memory bound near the weights plus 16 MiB', () => {
+  it('shortens chunks for wide networks, keeping memory near the weights plus 16 MiB', () => {
     const wide: NetworkDefinition = {
       inputSize: 4,
       layers: [
@@ -118,7 +118,7 @@ describe('createPredictor', () => {
 });
 
 describe('describeNetworkGraph', () => {
-  it('describes the graph a training step of that batch height records, without recording it that tall', () => {
+  it('describes the graph a step that tall records, without recording it at that height', () => {
     const network: NetworkDefinition = {
       ...NETWORK,
       layers: [{ units: 5, activation: 'tanh' }, ...NETWORK.layers],

@@ -69,7 +69,7 @@ describe.each(backends)('on $name, a dispatcher whose lease expired', (backend) 
     await opened?.cleanup();
   });
 
-  it('is taken over by another dispatcher on the same database and can no longer write the job', async () => {
+  it('is taken over by a peer on the same database and can no longer write the job', async () => {
     const logger = createLogger('silent');
     const id = await enqueue(first);
     const common = {

@@ -38,7 +38,7 @@ afterEach(async () => {
 });
 
 describe('a training worker that dies', () => {
-  it('fails only its own attempt: the job is retried and succeeds, and other jobs go on', async () => {
+  it('fails only its own attempt: the job is retried and succeeds; other jobs go on', async () => {
     const dying = (await running.request('POST', '/v1/jobs', job(13))).body.id;
     const healthy = (await running.request('POST', '/v1/jobs', job(400))).body.id;
 
@@ -47,7 +47,7 @@ describe('a training worker that dies', () => {
     expect(await running.waitForJob(healthy)).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 
-  it('contains a thread that runs out of heap: only that attempt fails, and the retry succeeds', async () => {
+  it('contains a thread out of heap: only that attempt fails, and the retry succeeds', async () => {
     const hungry = (await running.request('POST', '/v1/jobs', job(19))).body.id;
     const healthy = (await running.request('POST', '/v1/jobs', job(500))).body.id;
 

@@ -132,7 +132,7 @@ describe('SQLite migrations', () => {
 });
 
 describe('SQLite datasets', () => {
-  it('stores values as little-endian float64 blobs with their shape, not as JSON text', async () => {
+  it('stores values as little-endian float64 blobs with their shape, not JSON text', async () => {
     const dataset = newDataset(
       [
         [0.1, 1e-300],
@@ -246,7 +246,7 @@ describe('SQLite job history', () => {
     expect(stored).toEqual(items.map((item) => JSON.parse(JSON.stringify(item))));
   });
 
-  it('stores gradient norms bit for bit as float64 blobs, and reads JSON text of older rows', async () => {
+  it('keeps gradient norms bit for bit in float64 blobs, reading older JSON text too', async () => {
     const id = await enqueueJob();
     await store.jobs.claimNext(claimOptions('a'));
     const norms = [0.1 + 0.2, 1e-300, 12345.678901234567];
@@ -268,7 +268,7 @@ describe('SQLite job history', () => {
     expect(history.map((item) => item.gradientNorms)).toEqual([norms, [0.25, 0.5, 0.75]]);
   });
 
-  it("appends the reports given with the outcome, and the job's cost follows the last one", async () => {
+  it("appends the reports sent with the outcome; the job's cost is the last one's", async () => {
     const id = await enqueueJob();
     await store.jobs.claimNext(claimOptions('a'));
     await store.jobs.recordProgress(id, 1, progress([report(1, 0.9)]));
@@ -382,7 +382,7 @@ describe('SQLite queue', () => {
     expect((await store.jobs.getById(id))?.epoch).toBe(2);
   });
 
-  it('fails a job whose leases expired maxAttempts times instead of claiming it again', async () => {
+  it('fails a job whose leases expired maxAttempts times instead of reclaiming it', async () => {
     const id = await enqueueJob();
     const now = Date.now();
     const options = (owner: string, at: number) => ({ ...claimOptions(owner, at), maxAttempts: 2 });

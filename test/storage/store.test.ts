@@ -182,7 +182,7 @@ describe.each(backends)('the $name store', (backend) => {
       expect(last.nextSeq).toBeNull();
     });
 
-    it('refuses to delete a dataset that a queued or running job uses, and deletes it once the job ended', async () => {
+    it('will not delete a dataset a queued or running job uses until that job ends', async () => {
       const dataset = await store.datasets.create(xorDataset('default'));
       const job = await enqueue(store, 'default', { datasetId: dataset.id });
       await expect(store.datasets.delete('default', dataset.id)).rejects.toBeInstanceOf(
@@ -237,7 +237,7 @@ describe.each(backends)('the $name store', (backend) => {
       }),
     });
 
-    it('record the first response with the resource and refuse a second create with the same key', async () => {
+    it('record the first response and resource, refusing a second create of the key', async () => {
       const job = await enqueue(store, 'alice', { idempotency: write('alice', 'k1') });
       expect(await store.idempotency.find('alice', 'POST /v1/jobs', 'k1')).toEqual({
         requestHash: 'hash-k1',
@@ -264,7 +264,7 @@ describe.each(backends)('the $name store', (backend) => {
   });
 
   describe('job creation', () => {
-    it('refuses a job beyond the queue limit with QUEUE_FULL and stores nothing of it', async () => {
+    it('refuses a job past the queue limit with QUEUE_FULL, storing nothing of it', async () => {
       await enqueue(store, 'default', { queueLimit: 2 });
       await enqueue(store, 'default', { queueLimit: 2 });
       await expect(enqueue(store, 'default', { queueLimit: 2 })).rejects.toBeInstanceOf(
@@ -365,7 +365,7 @@ describe.each(backends)('the $name store', (backend) => {
       expect(taken!.job).toMatchObject({ id, attempts: 2, failures: 1, leaseOwner: 'process-b' });
     });
 
-    it('fence out the attempt that lost its lease: its progress, end, renewals and release change nothing', async () => {
+    it('fence out an ousted attempt: progress, end, renewals, release change nothing', async () => {
       const other = await opened.openAnother();
       const { id } = await enqueue(store);
       const now = Date.now();
@@ -406,7 +406,7 @@ describe.each(backends)('the $name store', (backend) => {
       });
     });
 
-    it('fail a job with WORKER_CRASHED once its runners stopped responding maxAttempts times', async () => {
+    it('fail a job with WORKER_CRASHED once runners went silent maxAttempts times', async () => {
       const { id } = await enqueue(store);
       const now = Date.now();
       await store.jobs.claimNext(claimAt('a', now, 2));
@@ -465,7 +465,7 @@ describe.each(backends)('the $name store', (backend) => {
   });
 
   describe('progress', () => {
-    it('writes the history, the job summary and the checkpoint together, or none of them', async () => {
+    it('writes history, job summary and checkpoint together, or none of them', async () => {
       const { id } = await enqueue(store);
       await store.jobs.claimNext(claimAt('a', Date.now()));
       const broken = progressThrough(1, 2, { epoch: 2, state: new Uint8Array([9, 9]) });
@@ -502,7 +502,7 @@ describe.each(backends)('the $name store', (backend) => {
       expect((await store.jobs.history(id, 5, 10)).map((entry) => entry.epoch)).toEqual([6, 7]);
     });
 
-    it('samples the history: only the multiples of `every`, paged like the whole of it', async () => {
+    it('samples the history: only multiples of `every`, paged like the whole of it', async () => {
       const { id } = await enqueue(store);
       await store.jobs.claimNext(claimAt('a', Date.now()));
       await store.jobs.recordProgress(id, 1, progressThrough(1, 23));
@@ -520,7 +520,7 @@ describe.each(backends)('the $name store', (backend) => {
   });
 
   describe('finish', () => {
-    it('stores the model, trims history past the last epoch, drops the checkpoint and clears the lease', async () => {
+    it('stores the model, trims later epochs, drops the checkpoint, clears the lease', async () => {
       const { id } = await enqueue(store);
       await store.jobs.claimNext(claimAt('a', Date.now()));
       await store.jobs.recordProgress(
@@ -560,7 +560,7 @@ describe.each(backends)('the $name store', (backend) => {
   });
 
   describe('release', () => {
-    it('puts a suspended job back in the queue with its checkpoint, without counting a failure', async () => {
+    it('requeues a suspended job with its checkpoint, without counting a failure', async () => {
       const { id } = await enqueue(store);
       await store.jobs.claimNext(claimAt('a', Date.now()));
       const checkpoint = { epoch: 3, state: new Uint8Array([3, 3, 3]) };
@@ -585,7 +585,7 @@ describe.each(backends)('the $name store', (backend) => {
       expect(again!.job.attempts).toBe(2);
     });
 
-    it('counts a crash as a failure and ends the job failed with the failure at maxAttempts', async () => {
+    it('counts a crash as a failure, ending the job failed with it at maxAttempts', async () => {
       const { id } = await enqueue(store);
       const crash = {
         countFailure: true,
@@ -609,7 +609,7 @@ describe.each(backends)('the $name store', (backend) => {
   });
 
   describe('cancel', () => {
-    it('ends a queued job at once, flags a running one, leaves a finished one, and ignores other tenants', async () => {
+    it('ends queued jobs now, flags running, leaves finished, ignores other tenants', async () => {
       const queued = await enqueue(store, 'alice');
       const running = await enqueue(store, 'alice');
       const finishedAt = new Date().toISOString();
@@ -635,7 +635,7 @@ describe.each(backends)('the $name store', (backend) => {
   });
 
   describe('the attempts audit', () => {
-    it('opens a row per claim and closes it with how the attempt ended, and attempts never overlap', async () => {
+    it('opens a row per claim, closes it with how the attempt ended; none overlap', async () => {
       const other = await opened.openAnother();
       const { id } = await enqueue(store);
       const now = Date.now();
@@ -671,7 +671,7 @@ describe.each(backends)('the $name store', (backend) => {
   });
 
   describe('notifications', () => {
-    it('announce an enqueue, a claim, epochs, a cancel and the end, each after it committed', async () => {
+    it('announce enqueue, claim, epochs, cancel and end, each after it committed', async () => {
       const heard = collect(store);
       const { id } = await enqueue(store);
       await store.jobs.claimNext(claimAt('a', Date.now()));

@@ -5,7 +5,7 @@ export interface CuttingProxy {
   readonly url: string;
   /** The `Last-Event-ID` of each event stream request that passed, in order; null without one. */
   readonly lastEventIds: (string | null)[];
-  /** Drops the connections that carry an event stream, as a network failure would; answers how many. */
+  /** Drops the event stream connections, as a network failure would; answers how many. */
   cutStreams(): number;
   close(): Promise<void>;
 }

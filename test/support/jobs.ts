@@ -8,7 +8,7 @@ import {
 } from '../../src/engine/index.js';
 import type { TestApp } from './app.js';
 
-/** A dataset of `rows` rows that fits `network`: inputs in [−2, 2], one-hot-ish targets in [0, 1]. */
+/** A dataset of `rows` rows for `network`: inputs in [−2, 2], one-hot-ish targets in [0, 1]. */
 export function datasetFor(network: NetworkDefinition, rows = 4, seed = 7) {
   const random = new Random(seed);
   const row = (width: number, low: number, high: number) =>

@@ -31,9 +31,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
   } else {
     console.warn(
-      '\n*** PostgreSQL suite SKIPPED: no PostgreSQL server binaries found (looked in $POSTGRES_BIN, ' +
-        '/usr/lib/postgresql/*/bin and the PATH). Install PostgreSQL to run it; REQUIRE_POSTGRES=1 makes ' +
-        'this an error. ***\n',
+      '\n*** PostgreSQL suite SKIPPED: no PostgreSQL server binaries found ' +
+        '(looked in $POSTGRES_BIN, /usr/lib/postgresql/*/bin and the PATH). ' +
+        'Install PostgreSQL to run it; REQUIRE_POSTGRES=1 makes this an error. ***\n',
     );
   }
   project.provide('postgresAdminUrl', cluster?.url ?? null);

@@ -95,7 +95,10 @@ function parseSample(line: string, where: string): Sample {
   return { name, labels: labelText ? parseLabels(labelText.slice(1, -1), where) : {}, value };
 }
 
-/** As Prometheus reads values (Go's ParseFloat): NaN and Inf in any case; prom-client writes `Nan`. */
+/**
+ * As Prometheus reads values (Go's ParseFloat): NaN and Inf in any case; prom-client writes
+ * `Nan`.
+ */
 function parseValue(text: string): number | undefined {
   if (/^\+?inf(inity)?$/i.test(text)) return Number.POSITIVE_INFINITY;
   if (/^-inf(inity)?$/i.test(text)) return Number.NEGATIVE_INFINITY;

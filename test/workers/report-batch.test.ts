@@ -11,7 +11,7 @@ const report = (epoch: number, extra: Partial<EpochReport> = {}): EpochReport =>
 });
 
 describe('report batches between a worker and the main thread', () => {
-  it('carry every field of every report through a structured clone, optional ones only when set', () => {
+  it('carry every report field through a structured clone, optional ones only when set', () => {
     const builder = new ReportBatchBuilder(2, 2);
     const reports = [
       report(1),

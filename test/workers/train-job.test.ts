@@ -58,7 +58,7 @@ function xorTask(
 }
 
 describe('the training worker', () => {
-  it('waits while too many of its epochs are unstored, resumes as they are stored, and stops on cancel', async () => {
+  it('waits on too many unstored epochs, resumes as they are stored, stops on cancel', async () => {
     const control = new SharedArrayBuffer(CONTROL_BYTES);
     const { signal, stored } = controlViews(control);
     const channel = new MessageChannel();
@@ -104,7 +104,7 @@ describe('the training worker', () => {
 });
 
 describe('the outcome of a training worker', () => {
-  it('carries the reports it did not post: a job that ends within one report interval posts none', async () => {
+  it('carries unposted reports: a job ending within one report interval posts none', async () => {
     const channel = new MessageChannel();
     let messages = 0;
     channel.port1.on('message', () => messages++);

@@ -116,7 +116,7 @@ async function until(predicate: () => boolean, what: string): Promise<void> {
 }
 
 describe('JobEventHub', () => {
-  it('joins between the announcement of epochs and their write without a gap or a repeat', async () => {
+  it('joins between epochs being announced and written, without a gap or a repeat', async () => {
     const job = await runningJob();
     openHub();
     await record(job, 1, 5);
@@ -152,7 +152,7 @@ describe('JobEventHub', () => {
     expect(await t.store.jobs.history(job.id, 0, 10)).toEqual([]);
   });
 
-  it('holds a bounded buffer for a client that does not read, then catches up from the database', async () => {
+  it('holds a bounded buffer for a stalled client, then catches up from the database', async () => {
     const job = await runningJob();
     openHub();
     const readable = hub.open(job, 0, logger);
@@ -196,7 +196,7 @@ describe('JobEventHub', () => {
     await until(() => client.text.includes(': heartbeat\n\n'), 'a heartbeat');
   });
 
-  it('serves many streams of one job from one feed: no listener and no database read per client', async () => {
+  it("shares one feed among a job's streams: no listener or database read per client", async () => {
     const job = await runningJob();
     openHub({ pollMs: 20 });
     await record(job, 1, 10);

@@ -26,7 +26,8 @@ describe('JobFeed', () => {
       items(11, 20).map((i) => i.epoch),
     );
     expect(feed.framesAfter(14, 3).map((frame) => frame.epoch)).toEqual([15, 16, 17]);
-    expect(feed.framesAfter(5, 100)).toEqual([]); // 6 to 10 are not in memory: the database has them
+    // 6 to 10 are not in memory: the database has them.
+    expect(feed.framesAfter(5, 100)).toEqual([]);
     expect(feed.framesAfter(20, 100)).toEqual([]);
   });
 

@@ -57,7 +57,7 @@ describe('Graph', () => {
     expect(graph.input('x2', 1, 2, { requiresGrad: true }).grad).not.toBeNull();
   });
 
-  it('seeds ∂root/∂root = 1 and clears old gradients, so a second pass gives the same result', () => {
+  it('seeds ∂root/∂root = 1 and clears old gradients: a second pass gives the same result', () => {
     const graph = new Graph(jsKernels);
     const w = graph.parameter('W', matrixFromRows([[1, -2, 3]]));
     const root = graph.apply(sum, [graph.apply(multiply, [w, w], undefined)], undefined);

@@ -34,7 +34,7 @@ describe('describeNetworkGraph', () => {
     });
   });
 
-  it('shapes each layer as the batch rows by its units, with W [inputs][units] and b one row', () => {
+  it('shapes each layer batch rows × units, with W [inputs][units] and b one row', () => {
     expect(byName('inputs').shape).toEqual([8, 3]);
     expect(byName('layer1/W').shape).toEqual([3, 4]);
     expect(byName('layer1/b').shape).toEqual([1, 4]);
@@ -87,7 +87,7 @@ describe('graphToDot', () => {
     expect(parsed.edges).toHaveLength(edgeCount);
   }
 
-  it('produces DOT that Graphviz reads, with one node per graph node and one edge per input', () => {
+  it('produces DOT Graphviz reads: one node per graph node, one edge per input', () => {
     const description = describeNetworkGraph(network, 4, 0.01);
     const dot = graphToDot(description);
     expect(dot.startsWith('digraph "chainrule" {')).toBe(true);

@@ -130,7 +130,7 @@ describe('the gradient of a whole dense network', () => {
 
   for (const output of ACTIVATIONS) {
     for (const l2 of [0, 0.05]) {
-      it(`matches central differences for a ${output} output layer under meanSquaredError, l2 ${l2}`, () => {
+      it(`matches central differences: ${output} output, meanSquaredError, l2 ${l2}`, () => {
         checkNetwork(
           {
             inputSize: 2,

@@ -211,7 +211,7 @@ describe('binaryCrossentropy', () => {
     expect(value).toBeCloseTo(expected, 14);
   });
 
-  it('clips saturated predictions to [1e-7, 1 − 1e-7] and passes no gradient through the clip', () => {
+  it('clips predictions to [1e-7, 1 − 1e-7] and passes no gradient through the clip', () => {
     const { graph, leaves, node } = applyTo(binaryCrossentropy, [[[0, 1]], [[1, 0]]], undefined);
     expect(node.value[0]).toBeCloseTo(-Math.log(1e-7), 6);
     graph.backward(node);

@@ -136,7 +136,7 @@ describe('optimizers against TF.js', () => {
 describe('OPTIMIZER_DEFAULTS', () => {
   beforeAll(useTfjsCpu);
 
-  it('match the defaults TF.js has: adam’s betas and epsilon, rmsprop’s, adagrad’s accumulator', () => {
+  it('match TF.js: adam’s betas and epsilon, rmsprop’s, adagrad’s accumulator', () => {
     expect(tf.train.adam().getConfig()).toEqual({
       learningRate: OPTIMIZER_DEFAULTS.adam.learningRate,
       beta1: OPTIMIZER_DEFAULTS.adam.beta1,

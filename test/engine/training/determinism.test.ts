@@ -112,7 +112,7 @@ describe('a training run', () => {
         expectSameOutcome(whole, run(options), 0);
       });
 
-      it(`resumes from a checkpoint taken at epoch ${CHECKPOINT_EPOCH} exactly as if never stopped`, () => {
+      it(`resumes from epoch ${CHECKPOINT_EPOCH}'s checkpoint exactly as if never stopped`, () => {
         expect(whole.checkpoint!.epoch).toBe(CHECKPOINT_EPOCH);
         expectSameOutcome(whole, run(options, { checkpoint: whole.checkpoint }), CHECKPOINT_EPOCH);
       });
@@ -156,7 +156,7 @@ describe('a training run', () => {
     expect(a[0]).not.toEqual(b[0]);
   });
 
-  it('resumes the early-stopping bookkeeping: a stop after the checkpoint happens at the same epoch', () => {
+  it('resumes early-stopping state: a stop after the checkpoint comes at the same epoch', () => {
     const options: TrainingOptions = {
       ...optionsFor({ type: 'adam', learningRate: 0.05 }),
       epochs: 200,

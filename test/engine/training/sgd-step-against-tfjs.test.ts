@@ -137,7 +137,8 @@ describe('one full-batch sgd step', () => {
       for (const l2 of [0, 0.01]) {
         const output = OUTPUT_FOR[loss];
         const caseSeed = seed++;
-        it(`equals TF.js for ${hidden} hidden layers, ${output} output, ${loss}, l2 ${l2}`, async () => {
+        const layout = `${hidden} hidden layers, ${output} output, ${loss}, l2 ${l2}`;
+        it(`equals TF.js for ${layout}`, async () => {
           await compareOneStep(
             {
               inputSize: 4,

@@ -285,7 +285,7 @@ describe('Trainer stopping', () => {
     for (const report of reports.slice(0, -1)) expect(report.cost).toBeGreaterThan(target);
   });
 
-  it('stops with timeLimit at the first step after the limit, keeping the last finished epoch', () => {
+  it('stops with timeLimit at the first step past it, keeping the last finished epoch', () => {
     let clock = 0;
     let steps = 0;
     // Time passes only on the third step of epoch 3: that epoch cannot finish.
@@ -313,7 +313,7 @@ describe('Trainer stopping', () => {
     expect((error as TimeLimitExceededError).code).toBe('TIME_LIMIT_EXCEEDED');
   });
 
-  it('throws TrainingDivergedError naming the epoch, after reporting the earlier epochs only', () => {
+  it('throws TrainingDivergedError naming the epoch, after reporting only earlier epochs', () => {
     const trainer = new Trainer(regressor, data, {
       epochs: 500,
       optimizer: sgd(50),
@@ -369,7 +369,7 @@ describe('Trainer earlyStopping', () => {
   const validationCosts = reference.reports.map((report) => report.validationCost!);
   const [stopEpoch, bestEpoch] = replayRule(validationCosts, stopping.patience, stopping.minDelta);
 
-  it('is exercised by this history: it stops early, and some epoch improves by less than minDelta', () => {
+  it('is exercised here: it stops early, and some epoch improves by less than minDelta', () => {
     expect(stopEpoch).not.toBeNull();
     const smallGains = validationCosts.slice(0, stopEpoch!).filter((value, index) => {
       const bestBefore = Math.min(...validationCosts.slice(0, index));

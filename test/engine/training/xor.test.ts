@@ -25,7 +25,7 @@ const network: NetworkDefinition = {
 
 describe('XOR', () => {
   for (const seed of [1, 2, 3]) {
-    it(`is learned by a 2-10-1 sigmoid network with binaryCrossentropy and sgd (seed ${seed})`, () => {
+    it(`is learned by a 2-10-1 sigmoid network, binaryCrossentropy and sgd (seed ${seed})`, () => {
       const reports: EpochReport[] = [];
       const result = new Trainer(
         network,
