@@ -187,15 +187,16 @@ describe('the training worker under flow control', () => {
     channel.port1.close();
     reports.push(...result.reports);
 
-    // It then trained for its 0.3 s: the time limit stopped it, not the wait. Had the wait
-    // counted, the limit would have passed during it: the job would end at epoch 11, or its
-    // next epoch's elapsed time would include the 0.6 s. The last finished epoch ends some time
-    // before the limit: at idle priority on a machine busy with other tests, the thread can
-    // wait tens of milliseconds for a core between two epochs.
+    // It then trained for its 0.3 s: the time limit stopped it, not the wait (the wall time
+    // holds the 0.6 s wait and the 0.3 s of training after it). Had the wait counted, the limit
+    // would have passed during it: the job would end at epoch 11, or its next epoch's elapsed
+    // time would include the 0.6 s. How long before the limit the last epoch finished is left
+    // open: at idle priority on a machine busy with other tests, the thread can wait a long
+    // time for a core between two epochs.
     expect(result).toMatchObject({ type: 'result', stopReason: 'timeLimit' });
     expect(result.type === 'result' && result.epoch).toBeGreaterThan(11);
     expect(wallMs).toBeGreaterThan(900);
-    expect(reports.at(-1)!.elapsedMs).toBeGreaterThan(150);
+    expect(reports.at(-1)!.elapsedMs).toBeGreaterThan(reports[10].elapsedMs);
     expect(reports.at(-1)!.elapsedMs).toBeLessThan(450);
   });
 });
