@@ -24,6 +24,8 @@ const BUSY_UTILIZATION = 0.8;
 export class HistoryWriter {
   /** The last history write, which sets the pause before the next: see waitForWriteTurn. */
   private lastWrite: { endedAt: number; ms: number; loop: EventLoopUtilization } | null = null;
+  /** Write turns handed out so far, by every job's write loop. */
+  private turnsTaken = 0;
 
   constructor(
     private readonly store: Store,
@@ -136,16 +138,27 @@ export class HistoryWriter {
    * twentieth, and the API nearly all of the rest. Their workers pause while too many of their
    * epochs are unstored (see MAX_UNSTORED_EPOCHS), so the fastest jobs train slower while the
    * API is saturated; jobs whose epochs take milliseconds write too little to notice. A lone
-   * write (a small job's history) never waits.
+   * write (a small job's history) never waits. The share is the thread's, not each job's: two
+   * jobs' loops take turns.
    */
   private async waitForWriteTurn(): Promise<void> {
-    const last = this.lastWrite;
-    if (!last) return;
-    // The spare pace first (utilization 0), then the one the load since the write asks for.
-    await sleepUntil(last.endedAt + pauseAfterWrite(last.ms, 0));
+    for (;;) {
+      const last = this.lastWrite;
+      const turns = this.turnsTaken;
+      if (last) {
+        // The spare pace first (utilization 0), then the one the load since the write asks for.
+        await sleepUntil(last.endedAt + pauseAfterWrite(last.ms, 0));
 
-    const utilization = performance.eventLoopUtilization(last.loop).utilization;
-    await sleepUntil(last.endedAt + pauseAfterWrite(last.ms, utilization));
+        const utilization = performance.eventLoopUtilization(last.loop).utilization;
+        await sleepUntil(last.endedAt + pauseAfterWrite(last.ms, utilization));
+      }
+      // Every job's loop waits for the same turn: the first to wake takes it, and the others
+      // wait for the pause after its write. Going along would multiply the share by the jobs.
+      if (this.turnsTaken === turns) {
+        this.turnsTaken++;
+        return;
+      }
+    }
   }
 
   /**

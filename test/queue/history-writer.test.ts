@@ -13,27 +13,33 @@ import type { Store } from '../../src/storage/store.js';
 /** How long each write keeps the thread: long enough to tell the two paces apart. */
 const WRITE_MS = 20;
 
+interface Write {
+  jobId: string;
+  startedAt: number;
+  endedAt: number;
+}
+
 /** A store whose progress writes hold the main thread WRITE_MS, as a large transaction does. */
-function slowStore(writes: { startedAt: number; endedAt: number }[]): Store {
-  const recordProgress = async () => {
+function slowStore(writes: Write[]): Store {
+  const recordProgress = async (jobId: string) => {
     const startedAt = performance.now();
     while (performance.now() - startedAt < WRITE_MS) {
       // the thread is busy writing
     }
-    writes.push({ startedAt, endedAt: performance.now() });
+    writes.push({ jobId, startedAt, endedAt: performance.now() });
     return true;
   };
   return { jobs: { recordProgress } } as unknown as Store;
 }
 
 /** A running job with three transactions' worth of reports waiting to be stored. */
-function runningJob(): RunningJob {
+function runningJob(id = 'job_history_writer_test'): RunningJob {
   const pending: HistoryItem[] = [];
   for (let epoch = 1; epoch <= 3 * ROWS_PER_TRANSACTION; epoch++) {
     pending.push({ epoch, cost: 1 / epoch, gradientNorms: [0.1], elapsedMs: epoch });
   }
   return {
-    job: { id: 'job_history_writer_test' } as JobRecord,
+    job: { id } as JobRecord,
     attempt: 1,
     control: new Int32Array(1),
     storedEpoch: new BigInt64Array(1),
@@ -58,7 +64,7 @@ function runningJob(): RunningJob {
 }
 
 /** The pauses between consecutive writes, each next to the write before it. */
-function pauses(writes: { startedAt: number; endedAt: number }[]) {
+function pauses(writes: Write[]) {
   return writes.slice(1).map((write, index) => ({
     pauseMs: write.startedAt - writes[index].endedAt,
     writeMs: writes[index].endedAt - writes[index].startedAt,
@@ -85,7 +91,7 @@ function occupyEventLoop(): void {
 
 describe('the history writer', () => {
   it('lets writes take up to half of an idle main thread', async () => {
-    const writes: { startedAt: number; endedAt: number }[] = [];
+    const writes: Write[] = [];
     const running = runningJob();
     await new HistoryWriter(slowStore(writes), new JobEvents(), () => undefined).flush(running);
 
@@ -94,6 +100,26 @@ describe('the history writer', () => {
     expect(running.storedEpoch[0]).toBe(BigInt(3 * ROWS_PER_TRANSACTION));
     for (const { pauseMs, writeMs } of pauses(writes)) {
       // At least as long as the write before it; how much longer depends on the machine's load.
+      expect(pauseMs).toBeGreaterThanOrEqual(writeMs - 1);
+    }
+  });
+
+  it('shares the pace between jobs: two jobs together take no more than one', async () => {
+    const writes: Write[] = [];
+    const writer = new HistoryWriter(slowStore(writes), new JobEvents(), () => undefined);
+    const first = runningJob('job_first');
+    const second = runningJob('job_second');
+    await Promise.all([writer.flush(first), writer.flush(second)]);
+
+    expect(writes).toHaveLength(6);
+    expect(new Set(writes.map((write) => write.jobId))).toEqual(
+      new Set(['job_first', 'job_second']),
+    );
+    expect(first.storedEpoch[0]).toBe(BigInt(3 * ROWS_PER_TRANSACTION));
+    expect(second.storedEpoch[0]).toBe(BigInt(3 * ROWS_PER_TRANSACTION));
+    // Writes of both jobs in the order they ran: each waits out the pause after the one before,
+    // whichever job that one was for.
+    for (const { pauseMs, writeMs } of pauses(writes)) {
       expect(pauseMs).toBeGreaterThanOrEqual(writeMs - 1);
     }
   });
@@ -107,7 +133,7 @@ describe('the history writer', () => {
   });
 
   it('leaves nearly all of the thread to requests while they keep it busy', async () => {
-    const writes: { startedAt: number; endedAt: number }[] = [];
+    const writes: Write[] = [];
     const running = runningJob();
     occupyEventLoop();
     await new HistoryWriter(slowStore(writes), new JobEvents(), () => undefined).flush(running);
