@@ -4,7 +4,8 @@
  *
  * 1. Polls while both cores train. The built service runs in its own process as `npm start`
  *    runs it (WORKERS=2, LOG_LEVEL=info, logs to /dev/null); bare Fastify routes run in another
- *    (one answering a tiny object, one answering a job's JSON as GET /v1/jobs/{id} does).
+ *    (one answering a tiny object, one a job's JSON as GET /v1/jobs/{id} does, one the first
+ *    page of its history: the payload's own cost, apart from the service's).
  *    autocannon (10 connections) measures them idle and, while two long jobs train, next to
  *    GET /v1/jobs/{id}, the first history page, and an incremental history poll. Two kinds of
  *    long job: slow epochs (2-32-32-1 on 64 rows: a few thousand history rows a second) and the

@@ -67,10 +67,17 @@ export function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** The bare routes' process; resolves with its base URL. */
-function startBareFastify(jobBody: unknown): Promise<{ child: ChildProcess; url: string }> {
+function startBareFastify(
+  jobBody: unknown,
+  historyBody: unknown,
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(ROOT, 'bench/bare-fastify.mjs')], {
     cwd: ROOT,
-    env: { ...process.env, BARE_BODY: JSON.stringify(jobBody) },
+    env: {
+      ...process.env,
+      BARE_BODY: JSON.stringify(jobBody),
+      BARE_HISTORY: JSON.stringify(historyBody),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve) => {
@@ -175,6 +182,7 @@ async function pollsWhileTraining(
   const targets: [string, string][] = [
     [`bare route, ${kind} training`, `${bareUrl}/bare`],
     [`bare route with a job's body, ${kind} training`, `${bareUrl}/bare-job`],
+    [`bare route with a history page's body, ${kind} training`, `${bareUrl}/bare-history`],
     [`GET /v1/jobs/{id}, ${kind} training`, `${base}/v1/jobs/${ids[0]}`],
     [`GET …/history (first 50 epochs), ${kind} training`, `${base}/v1/jobs/${ids[0]}/history`],
     [
@@ -219,7 +227,9 @@ async function pollsWhileTraining(
 export async function measurePolls(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chainrule-bench-'));
   const service = await startBuiltService(dataDir);
-  const bare = await startBareFastify(await finishedSampleJob(service.base));
+  const sample = await finishedSampleJob(service.base);
+  const sampleHistory = (await call(service.base, 'GET', `/v1/jobs/${sample.id}/history`)).body;
+  const bare = await startBareFastify(sample, sampleHistory);
   try {
     console.log(
       `\n1. Polls while both cores train (autocannon, 10 connections, ${PHASE_SECONDS} s each, ` +
@@ -228,6 +238,7 @@ export async function measurePolls(): Promise<void> {
     const idle = [
       await load('bare route, idle', `${bare.url}/bare`),
       await load("bare route with a job's body, idle", `${bare.url}/bare-job`),
+      await load("bare route with a history page's body, idle", `${bare.url}/bare-history`),
     ];
     const rows: LoadFigures[] = [
       ...idle.map((row) => ({ ...row, ratio: row.requestsPerSecond / idle[0].requestsPerSecond })),
@@ -235,11 +246,11 @@ export async function measurePolls(): Promise<void> {
       ...(await pollsWhileTraining(service.base, bare.url, 'fast-epoch', fastEpochJob)),
     ];
 
-    console.log(`  ${'what'.padEnd(58)}   req/s   p50 ms   p99 ms   vs bare route   failures`);
+    console.log(`  ${'what'.padEnd(62)}   req/s   p50 ms   p99 ms   vs bare route   failures`);
     for (const row of rows) {
       console.log(
         [
-          `  ${row.label.padEnd(58)}`,
+          `  ${row.label.padEnd(62)}`,
           Math.round(row.requestsPerSecond).toLocaleString('en').padStart(7),
           row.p50.toFixed(1).padStart(8),
           row.p99.toFixed(1).padStart(8),
