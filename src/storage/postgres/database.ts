@@ -114,6 +114,13 @@ export class PostgresDatabase {
       const client = await this.pool.connect();
       const notifications: string[] = [];
       let broken: Error | undefined;
+      // The pool listens for errors only on idle connections. A connection lost while checked
+      // out emits 'error' too (besides failing the query in flight), and unheard it would crash
+      // the process; heard, it marks the connection broken so that release destroys it.
+      const onLost = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onLost);
       try {
         await client.query(
           options.readOnlySnapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN',
@@ -142,6 +149,7 @@ export class PostgresDatabase {
         throw error;
       } finally {
         // A connection whose ROLLBACK failed is in an unknown state: destroy it.
+        client.removeListener('error', onLost);
         client.release(broken);
       }
     }

@@ -13,6 +13,9 @@ const MIGRATION_LOCK = [0x43484e52, 1] as const;
  */
 export async function migratePostgres(options: PostgresOptions): Promise<number[]> {
   const client = new pg.Client(connectionConfig(options));
+  // A connection lost midway fails the statement in flight, which ends the start; the 'error'
+  // event it also emits must not crash the process besides.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK]);
