@@ -8,7 +8,7 @@ import { OFF_THREAD_BODY_BYTES, ParserThread } from './parser-thread.js';
 import { registerOpenApi } from './openapi.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { registerSecurity } from './security.js';
-import { OneLineRequestLog } from './request-log.js';
+import { deferredRequestLogger, OneLineRequestLog } from './request-log.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
 import { jobEventRoutes } from './routes/job-events.js';
@@ -37,6 +37,7 @@ export async function buildApp(context: ApiContext) {
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, toAppError(error)),
     forceCloseConnections: 'idle',
     logController: new OneLineRequestLog(),
+    childLoggerFactory: deferredRequestLogger,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -3,6 +3,7 @@ import type { JobEvents } from '../queue/job-events.js';
 import { isTerminal, JOB_STATUSES, type HistoryItem, type JobRecord } from '../storage/records.js';
 import type { Store } from '../storage/store.js';
 import { getProcessRegistry } from './process-metrics.js';
+import { RequestDurations } from './request-durations.js';
 
 /** What the metrics read when Prometheus scrapes. */
 export interface MetricsSources {
@@ -24,7 +25,7 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   private readonly epochsTrained: Counter;
   private readonly jobDuration: Histogram<'status'>;
-  private readonly requestDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly requestDurations: RequestDurations;
 
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
@@ -86,15 +87,12 @@ export class ServiceMetrics {
       buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600],
       registers,
     });
-    this.requestDuration = new Histogram({
-      name: 'chainrule_http_request_duration_seconds',
-      help:
-        'HTTP requests by method, route pattern and status code ' +
-        '(event streams: their whole life).',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
-      registers,
-    });
+    this.requestDurations = new RequestDurations(
+      'chainrule_http_request_duration_seconds',
+      'HTTP requests by method, route pattern and status code (event streams: their whole life).',
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      this.registry,
+    );
 
     sources.events.on('epochs', this.onEpochs);
     sources.events.on('status', this.onStatus);
@@ -102,7 +100,7 @@ export class ServiceMetrics {
 
   /** `route` is the route pattern (`/v1/jobs/:id`), never the raw URL: ids must not be labels. */
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
-    this.requestDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+    this.requestDurations.observe(method, route, statusCode, seconds);
   }
 
   /** The exposition text: this app's metrics, then the process's. */

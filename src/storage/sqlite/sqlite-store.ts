@@ -7,6 +7,7 @@ import { SqliteIdempotency } from './idempotency.js';
 import { SqliteJobs } from './jobs.js';
 import { SqliteNetworks } from './networks.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
+import { TurnStamp } from './turn-stamp.js';
 import { WalIndexStamp } from './wal-index-stamp.js';
 
 /** The embedded store: one better-sqlite3 connection, used only from the main thread. */
@@ -23,6 +24,8 @@ export class SqliteStore implements Store {
   private checkpointer: WalCheckpointer | null = null;
   /** Null for a database without a wal-index: changeStamp then asks SQLite. */
   private readonly walStamp: WalIndexStamp | null;
+  /** The wal-index stamp, read once per turn of the event loop (null without a wal-index). */
+  private readonly turnStamp: TurnStamp | null;
   private readonly totalChanges;
   private readonly dataVersion;
 
@@ -31,6 +34,13 @@ export class SqliteStore implements Store {
     this.totalChanges = db.prepare<[], number>('SELECT total_changes()').pluck();
     this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.walStamp = WalIndexStamp.open(db);
+    const { walStamp, totalChanges } = this;
+    this.turnStamp = walStamp
+      ? new TurnStamp(
+          () => walStamp.read(),
+          () => totalChanges.get()!,
+        )
+      : null;
     this.idempotency = new SqliteIdempotency(db);
     this.datasets = new SqliteDatasets(db, this.idempotency);
     this.networks = new SqliteNetworks(db, this.idempotency);
@@ -43,12 +53,13 @@ export class SqliteStore implements Store {
 
   /**
    * The wal-index header's version (see WalIndexStamp): it moves on every commit to the file,
-   * by this connection or another process. A database without one (in memory) counts the rows
+   * by this connection or another process, and is read once per turn of the event loop unless
+   * this connection writes (see TurnStamp). A database without one (in memory) counts the rows
    * this connection changed and SQLite's data version, which moves when another connection
    * commits.
    */
   changeStamp(): string {
-    if (this.walStamp) return this.walStamp.read();
+    if (this.turnStamp) return this.turnStamp.read();
     return `${this.totalChanges.get()}:${this.dataVersion.get()}`;
   }
 
