@@ -35,8 +35,7 @@ export interface Store {
   /**
    * A value that differs after any committed write, by this process or another, or null when
    * the store cannot tell cheaply. Answers built at one stamp stay true while it is unchanged.
-   * This process's writes move it at once; another process's, from the next turn of the event
-   * loop on (see TurnStamp).
+   * A commit may show only from the next turn of the event loop on (see TurnStamp).
    */
   changeStamp(): string | null;
   /** Resolves when the database answers a trivial query. */

@@ -34,13 +34,8 @@ export class SqliteStore implements Store {
     this.totalChanges = db.prepare<[], number>('SELECT total_changes()').pluck();
     this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.walStamp = WalIndexStamp.open(db);
-    const { walStamp, totalChanges } = this;
-    this.turnStamp = walStamp
-      ? new TurnStamp(
-          () => walStamp.read(),
-          () => totalChanges.get()!,
-        )
-      : null;
+    const { walStamp } = this;
+    this.turnStamp = walStamp ? new TurnStamp(() => walStamp.read()) : null;
     this.idempotency = new SqliteIdempotency(db);
     this.datasets = new SqliteDatasets(db, this.idempotency);
     this.networks = new SqliteNetworks(db, this.idempotency);
@@ -53,10 +48,9 @@ export class SqliteStore implements Store {
 
   /**
    * The wal-index header's version (see WalIndexStamp): it moves on every commit to the file,
-   * by this connection or another process, and is read once per turn of the event loop unless
-   * this connection writes (see TurnStamp). A database without one (in memory) counts the rows
-   * this connection changed and SQLite's data version, which moves when another connection
-   * commits.
+   * by this connection or another process, and is read once per turn of the event loop (see
+   * TurnStamp). A database without one (in memory) counts the rows this connection changed and
+   * SQLite's data version, which moves when another connection commits.
    */
   changeStamp(): string {
     if (this.turnStamp) return this.turnStamp.read();
