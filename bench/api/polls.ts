@@ -239,6 +239,8 @@ export async function measurePolls(): Promise<void> {
       await load('bare route, idle', `${bare.url}/bare`),
       await load("bare route with a job's body, idle", `${bare.url}/bare-job`),
       await load("bare route with a history page's body, idle", `${bare.url}/bare-history`),
+      // The service with nothing training: what training costs the polls shows against this.
+      await load('GET /v1/jobs/{id}, idle', `${service.base}/v1/jobs/${sample.id}`),
     ];
     const rows: LoadFigures[] = [
       ...idle.map((row) => ({ ...row, ratio: row.requestsPerSecond / idle[0].requestsPerSecond })),
