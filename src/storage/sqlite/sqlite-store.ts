@@ -22,7 +22,7 @@ export class SqliteStore implements Store {
 
   private readonly probe;
   private checkpointer: WalCheckpointer | null = null;
-  /** Null for a database without a wal-index: changeStamp then asks SQLite. */
+  /** Null for a database without a wal-index: changeStamp then asks SQLite. Closed last. */
   private readonly walStamp: WalIndexStamp | null;
   /** The wal-index stamp, read once per turn of the event loop (null without a wal-index). */
   private readonly turnStamp: TurnStamp | null;

@@ -1,10 +1,11 @@
 /**
  * A change stamp read at most once per turn of the event loop.
  *
- * Reading the wal-index (see WalIndexStamp) is a system call. On the 2-vCPU virtual machine of
- * `npm run bench:api` a poll took 10 µs less of the main thread without it, a fifth of the whole
- * and more than twice the read's own time: the code after a system call runs slower too. Polls
- * that arrive together are answered in one turn of the event loop, so they now share one read.
+ * Reading the wal-index (see WalIndexStamp) is a system call. Measured on a 2-vCPU virtual
+ * machine, service and client each on a CPU of its own, a poll took 10 µs less of the main
+ * thread without it, a fifth of the whole and more than twice the read's own time: the code
+ * after a system call runs slower too. Polls that arrive together are answered in one turn of
+ * the event loop, so they now share one read.
  *
  * Why that loses no commit a client could expect to see: a commit, by this process or another,
  * shows from the next turn on. Every request answered in a turn was received before the turn
